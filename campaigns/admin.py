@@ -1,0 +1,257 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from catalog.admin import image_preview
+from catalog.models import Product, Variant
+
+from .exceptions import CampaignError
+from .models import Campaign, CampaignItem, CampaignUpdate
+from .occasions import campaign_occasions, campaign_warnings
+from .services import campaign_items_add_variants, campaign_stage_move, campaign_update_post
+
+Stage = Campaign.Stage
+Status = Campaign.Status
+
+
+class CampaignItemForm(forms.ModelForm):
+    class Meta:
+        model = CampaignItem
+        fields = ["variant", "price_idr", "quota", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["price_idr"].required = False
+        self.fields["price_idr"].help_text = _("Empty: the variant's catalog price.")
+
+    def clean(self):
+        cleaned = super().clean()
+        variant = cleaned.get("variant")
+        if cleaned.get("price_idr") is None and variant is not None:
+            cleaned["price_idr"] = variant.unit_price_idr
+            self.instance.price_idr = variant.unit_price_idr
+        quota = cleaned.get("quota")
+        if quota is not None and self.instance.pk and quota < self.instance.units_reserved:
+            self.add_error("quota", _("Already %(units)d units are reserved.") % {"units": self.instance.units_reserved})
+        return cleaned
+
+
+class CampaignItemInline(admin.TabularInline):
+    model = CampaignItem
+    form = CampaignItemForm
+    extra = 0
+    autocomplete_fields = ["variant"]
+    fields = ["variant", "price_idr", "quota", "reserved", "position"]
+    readonly_fields = ["reserved"]
+
+    @admin.display(description=_("reserved"))
+    def reserved(self, obj):
+        return obj.units_reserved if obj.pk else "-"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("variant__product").prefetch_related("variant__option_values")
+
+
+class CampaignUpdateInline(admin.StackedInline):
+    model = CampaignUpdate
+    extra = 0
+    fields = ["message", "new_estimated_ship_date", "posted_at", "posted_by", "previous_estimated_ship_date"]
+    readonly_fields = ["posted_at", "posted_by", "previous_estimated_ship_date"]
+    verbose_name = _("update for buyers (delay, news)")
+    verbose_name_plural = _("updates for buyers (history)")
+
+    def has_change_permission(self, request, obj=None):
+        # Updates are history: post a new one rather than rewrite an old one.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CampaignForm(forms.ModelForm):
+    add_products = forms.ModelMultipleChoiceField(
+        label=_("Add every variant of"),
+        queryset=Product.objects.filter(is_active=True),
+        required=False,
+        widget=admin.widgets.FilteredSelectMultiple(_("products"), is_stacked=False),
+        help_text=_("On save, each active variant of these products becomes an item at its catalog price."),
+    )
+
+    class Meta:
+        model = Campaign
+        exclude = ["stage"]
+
+    def clean(self):
+        cleaned = super().clean()
+        quota_total = cleaned.get("quota_total")
+        if quota_total is not None and self.instance.pk and quota_total < self.instance.units_reserved:
+            self.add_error(
+                "quota_total", _("Already %(units)d units are reserved.") % {"units": self.instance.units_reserved}
+            )
+        return cleaned
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        published = Q(stage=Stage.PUBLISHED)
+        conditions = {
+            Status.COMING_SOON: published & Q(opens_at__gt=now),
+            Status.OPEN: published & Q(opens_at__lte=now, closes_at__gt=now),
+            Status.CLOSED: published & Q(closes_at__lte=now),
+        }
+        value = self.value()
+        if value in conditions:
+            return queryset.filter(conditions[value])
+        if value in Stage.values:
+            return queryset.filter(stage=value)
+        return queryset
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    list_display = ["title", "status_badge", "opens_at", "closes_at", "estimated_ship_date", "reserved", "view_link"]
+    list_filter = [StatusFilter, "payment_terms"]
+    search_fields = ["title", "slug", "items__variant__sku", "items__variant__product__name"]
+    prepopulated_fields = {"slug": ["title"]}
+    date_hierarchy = "closes_at"
+    inlines = [CampaignItemInline, CampaignUpdateInline]
+    readonly_fields = ["status_badge", "occasion_helper", "image_preview", "units_reserved", "close_processed_at"]
+    actions = ["publish", "back_to_draft", "start_production", "start_shipping", "complete", "cancel"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "status_badge", "description", "image", "image_preview"]}),
+        (_("PO window"), {"fields": ["opens_at", "closes_at", "estimated_ship_date", "occasion_helper"]}),
+        (
+            _("Quotas and goal"),
+            {"fields": ["quota_total", "units_reserved", "per_buyer_limit", "minimum_goal_units", "goal_missed_policy"]},
+        ),
+        (
+            _("Payment terms"),
+            {
+                "fields": [
+                    "payment_terms",
+                    "dp_kind",
+                    "dp_percent",
+                    "dp_fixed_per_unit_idr",
+                    "balance_due_date",
+                    "unpaid_expiry_hours",
+                ]
+            },
+        ),
+        (_("Items"), {"fields": ["add_products"]}),
+    ]
+
+    @admin.display(description=_("status"))
+    def status_badge(self, obj):
+        if not obj.pk:
+            return _("Draft")
+        return obj.status.label
+
+    @admin.display(description=_("reserved"), ordering="units_reserved")
+    def reserved(self, obj):
+        if obj.quota_total:
+            return f"{obj.units_reserved} / {obj.quota_total}"
+        return obj.units_reserved
+
+    @admin.display(description=_("page"))
+    def view_link(self, obj):
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("campaigns:detail", args=[obj.slug]), _("view"))
+
+    @admin.display(description=_("share image"))
+    def image_preview(self, obj):
+        return image_preview(obj.image, size=160)
+
+    @admin.display(description=_("holidays and paydays"))
+    def occasion_helper(self, obj):
+        if not obj.pk:
+            return _("Save once to see the holidays, cuti bersama and paydays near this window.")
+        return render_to_string(
+            "admin/campaigns/occasion_helper.html",
+            {
+                "occasions": campaign_occasions(
+                    opens_at=obj.opens_at, closes_at=obj.closes_at, estimated_ship_date=obj.estimated_ship_date
+                ),
+                "warnings": campaign_warnings(
+                    opens_at=obj.opens_at, closes_at=obj.closes_at, estimated_ship_date=obj.estimated_ship_date
+                ),
+            },
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in campaign_warnings(
+            opens_at=obj.opens_at, closes_at=obj.closes_at, estimated_ship_date=obj.estimated_ship_date
+        ):
+            self.message_user(request, warning, messages.WARNING)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CampaignUpdate:
+            return super().save_formset(request, form, formset, change)
+        # New updates go through the service, which also moves the ship date.
+        for update_form in formset.forms:
+            if update_form.has_changed() and not update_form.instance.pk:
+                campaign_update_post(
+                    campaign=form.instance,
+                    message=update_form.cleaned_data["message"],
+                    new_estimated_ship_date=update_form.cleaned_data.get("new_estimated_ship_date"),
+                    posted_by=request.user,
+                    now=timezone.now(),
+                )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        products = form.cleaned_data.get("add_products")
+        if products:
+            variants = Variant.objects.filter(product__in=products, is_active=True).order_by("product_id", "position", "pk")
+            added = campaign_items_add_variants(campaign=form.instance, variants=list(variants))
+            self.message_user(request, _("%(count)d items added.") % {"count": added}, messages.SUCCESS)
+
+    def _move(self, request, queryset, to_stage):
+        for campaign in queryset:
+            try:
+                campaign_stage_move(campaign=campaign, to_stage=to_stage, now=timezone.now())
+            except CampaignError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(campaign)s: now %(stage)s.") % {"campaign": campaign.title, "stage": Stage(to_stage).label},
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description=_("Publish (opens at its time)"))
+    def publish(self, request, queryset):
+        self._move(request, queryset, Stage.PUBLISHED)
+
+    @admin.action(description=_("Back to draft (not opened yet)"))
+    def back_to_draft(self, request, queryset):
+        self._move(request, queryset, Stage.DRAFT)
+
+    @admin.action(description=_("Start production (after closing)"))
+    def start_production(self, request, queryset):
+        self._move(request, queryset, Stage.IN_PRODUCTION)
+
+    @admin.action(description=_("Start shipping"))
+    def start_shipping(self, request, queryset):
+        self._move(request, queryset, Stage.SHIPPING)
+
+    @admin.action(description=_("Mark completed"))
+    def complete(self, request, queryset):
+        self._move(request, queryset, Stage.COMPLETED)
+
+    @admin.action(description=_("Cancel the campaign"))
+    def cancel(self, request, queryset):
+        self._move(request, queryset, Stage.CANCELLED)
+

@@ -1,0 +1,260 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Variant
+from catalog.money import percent_of
+
+
+class Campaign(models.Model):
+    """A time-boxed PO window selling some variants."""
+
+    class Stage(models.TextChoices):
+        """What the seller (or the closing job) has decided; time does the rest."""
+
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        IN_PRODUCTION = "in_production", _("In production")
+        SHIPPING = "shipping", _("Shipping")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+
+    class Status(models.TextChoices):
+        """What buyers and the seller see: the stage read against the clock."""
+
+        DRAFT = "draft", _("Draft")
+        COMING_SOON = "coming_soon", _("Coming soon")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        IN_PRODUCTION = "in_production", _("In production")
+        SHIPPING = "shipping", _("Shipping")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+
+    class PaymentTerms(models.TextChoices):
+        FULL_ONLY = "full_only", _("Full payment only")
+        DP_ALLOWED = "dp_allowed", _("Down payment allowed")
+        DP_REQUIRED = "dp_required", _("Down payment required")
+
+    class DownPaymentKind(models.TextChoices):
+        PERCENT = "percent", _("Percentage of the order")
+        FIXED = "fixed", _("Fixed amount per unit")
+
+    class GoalMissedPolicy(models.TextChoices):
+        REFUND = "refund", _("Cancel the PO and refund everyone")
+        PROCEED = "proceed", _("Go ahead anyway")
+
+    title = models.CharField(_("title"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=170, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    image = models.ImageField(
+        _("share image"),
+        upload_to="campaigns/%Y/%m/",
+        blank=True,
+        help_text=_("Shown when the link is shared. Without it, the first product photo is used."),
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.DRAFT)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    estimated_ship_date = models.DateField(_("estimated ship date"))
+    quota_total = models.PositiveIntegerField(
+        _("campaign quota (units)"), null=True, blank=True, help_text=_("Most units across all items. Empty: no limit.")
+    )
+    # Units held by live orders across the campaign; moved only with F() under a lock.
+    units_reserved = models.PositiveIntegerField(_("units reserved"), default=0, editable=False)
+    per_buyer_limit = models.PositiveIntegerField(
+        _("limit per buyer (units)"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    minimum_goal_units = models.PositiveIntegerField(
+        _("minimum goal (units)"),
+        null=True,
+        blank=True,
+        help_text=_("Paid units needed at closing to go into production. Empty: no minimum."),
+    )
+    goal_missed_policy = models.CharField(
+        _("if the goal is missed"), max_length=10, choices=GoalMissedPolicy.choices, default=GoalMissedPolicy.REFUND
+    )
+    payment_terms = models.CharField(
+        _("payment terms"), max_length=20, choices=PaymentTerms.choices, default=PaymentTerms.DP_ALLOWED
+    )
+    dp_kind = models.CharField(
+        _("down payment as"), max_length=10, choices=DownPaymentKind.choices, default=DownPaymentKind.PERCENT
+    )
+    dp_percent = models.PositiveSmallIntegerField(_("down payment (%)"), null=True, blank=True, default=50)
+    dp_fixed_per_unit_idr = models.PositiveBigIntegerField(_("down payment per unit (Rp)"), null=True, blank=True)
+    balance_due_date = models.DateField(
+        _("balance due date"), null=True, blank=True, help_text=_("The last day to pay the balance (pelunasan).")
+    )
+    unpaid_expiry_hours = models.PositiveSmallIntegerField(
+        _("hours to pay a new order"), default=24, help_text=_("An order not paid within this time expires.")
+    )
+    close_processed_at = models.DateTimeField(_("closing processed at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="campaign_closes_after_opening"),
+            models.CheckConstraint(
+                condition=Q(dp_percent__isnull=True) | Q(dp_percent__gte=1, dp_percent__lte=99),
+                name="campaign_dp_percent_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(quota_total__isnull=True) | Q(quota_total__gt=0), name="campaign_quota_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(per_buyer_limit__isnull=True) | Q(per_buyer_limit__gt=0),
+                name="campaign_buyer_limit_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_goal_units__isnull=True) | Q(minimum_goal_units__gt=0),
+                name="campaign_goal_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(quota_total__isnull=True) | Q(units_reserved__lte=F("quota_total")),
+                name="campaign_reserved_within_quota",
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_terms="full_only")
+                | (Q(balance_due_date__isnull=False)
+                   & (Q(dp_kind="percent", dp_percent__isnull=False) | Q(dp_kind="fixed", dp_fixed_per_unit_idr__gt=0))),
+                name="campaign_dp_terms_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaigns:detail", args=[self.slug])
+
+    def status_at(self, now: datetime.datetime) -> "Campaign.Status":
+        """The status at `now`. Reads only; nothing is written."""
+        if self.stage == self.Stage.DRAFT:
+            return self.Status.DRAFT
+        if self.stage != self.Stage.PUBLISHED:
+            return self.Status(self.stage)
+        if now < self.opens_at:
+            return self.Status.COMING_SOON
+        if now < self.closes_at:
+            return self.Status.OPEN
+        return self.Status.CLOSED
+
+    @property
+    def status(self) -> "Campaign.Status":
+        return self.status_at(timezone.now())
+
+    @property
+    def allows_down_payment(self) -> bool:
+        return self.payment_terms != self.PaymentTerms.FULL_ONLY
+
+    @property
+    def units_left(self) -> int | None:
+        if self.quota_total is None:
+            return None
+        return max(self.quota_total - self.units_reserved, 0)
+
+    def down_payment_for(self, *, total_idr: int, units: int) -> int:
+        """The DP for an order of `units` units costing `total_idr`; never above the total."""
+        if not self.allows_down_payment:
+            return total_idr
+        if self.dp_kind == self.DownPaymentKind.FIXED:
+            return min(self.dp_fixed_per_unit_idr * units, total_idr)
+        return percent_of(total_idr, self.dp_percent)
+
+    def clean(self):
+        errors = {}
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            errors["closes_at"] = _("The campaign must close after it opens.")
+        closing_day = timezone.localdate(self.closes_at) if self.closes_at else None
+        if closing_day and self.estimated_ship_date and self.estimated_ship_date <= closing_day:
+            errors["estimated_ship_date"] = _("Goods ship after the PO closes: pick a date after the closing day.")
+        if self.allows_down_payment:
+            if self.dp_kind == self.DownPaymentKind.PERCENT and not self.dp_percent:
+                errors["dp_percent"] = _("Give the down payment percentage (1 to 99).")
+            if self.dp_kind == self.DownPaymentKind.FIXED and not self.dp_fixed_per_unit_idr:
+                errors["dp_fixed_per_unit_idr"] = _("Give the down payment per unit in rupiah.")
+            if not self.balance_due_date:
+                errors["balance_due_date"] = _("With a down payment, buyers need a date to pay the balance by.")
+            elif closing_day and self.balance_due_date < closing_day:
+                errors["balance_due_date"] = _("The balance falls due on or after the closing day.")
+            elif self.estimated_ship_date and self.balance_due_date > self.estimated_ship_date:
+                errors["balance_due_date"] = _("The balance falls due before the goods ship.")
+        if self.minimum_goal_units and self.quota_total and self.minimum_goal_units > self.quota_total:
+            errors["minimum_goal_units"] = _("The minimum goal cannot be above the campaign quota.")
+        if self.unpaid_expiry_hours == 0:
+            errors["unpaid_expiry_hours"] = _("Give buyers at least one hour to pay.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CampaignItem(models.Model):
+    """A variant sold in a campaign, at its PO price, within its quota."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items", verbose_name=_("campaign"))
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="campaign_items", verbose_name=_("variant"))
+    price_idr = models.PositiveBigIntegerField(_("PO price (Rp)"))
+    quota = models.PositiveIntegerField(_("quota (units)"), null=True, blank=True, help_text=_("Empty: no limit."))
+    # Units held by live orders; moved only with F() under a lock.
+    units_reserved = models.PositiveIntegerField(_("units reserved"), default=0, editable=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("campaign item")
+        verbose_name_plural = _("campaign items")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "variant"], name="campaign_item_unique_variant"),
+            models.CheckConstraint(condition=Q(quota__isnull=True) | Q(quota__gt=0), name="campaign_item_quota_positive"),
+            models.CheckConstraint(
+                condition=Q(quota__isnull=True) | Q(units_reserved__lte=F("quota")),
+                name="campaign_item_reserved_within_quota",
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.variant)
+
+    def units_left_in(self, campaign: Campaign) -> int | None:
+        """Units still to be had: the lower of this item's and the campaign's."""
+        limits = []
+        if self.quota is not None:
+            limits.append(max(self.quota - self.units_reserved, 0))
+        if campaign.units_left is not None:
+            limits.append(campaign.units_left)
+        return min(limits) if limits else None
+
+    @property
+    def units_left(self) -> int | None:
+        return self.units_left_in(self.campaign)
+
+
+class CampaignUpdate(models.Model):
+    """A note to buyers, most often a delay with a new ship date; kept as history."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="updates", verbose_name=_("campaign"))
+    message = models.TextField(_("message"))
+    new_estimated_ship_date = models.DateField(_("new estimated ship date"), null=True, blank=True)
+    previous_estimated_ship_date = models.DateField(_("previous estimated ship date"), null=True, blank=True, editable=False)
+    posted_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("posted by")
+    )
+
+    class Meta:
+        ordering = ["-posted_at", "-pk"]
+        verbose_name = _("campaign update")
+        verbose_name_plural = _("campaign updates")
+
+    def __str__(self):
+        return self.message[:60]

@@ -1,0 +1,112 @@
+import datetime
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from catalog.models import Variant
+
+from .exceptions import CampaignStageMoveNotAllowed
+from .models import Campaign, CampaignItem, CampaignUpdate
+
+Stage = Campaign.Stage
+
+# The seller's moves; the closing job also moves a published campaign to FAILED.
+ALLOWED_STAGE_MOVES: dict[str, set[str]] = {
+    Stage.DRAFT: {Stage.PUBLISHED, Stage.CANCELLED},
+    Stage.PUBLISHED: {Stage.DRAFT, Stage.IN_PRODUCTION, Stage.CANCELLED, Stage.FAILED},
+    Stage.IN_PRODUCTION: {Stage.SHIPPING, Stage.CANCELLED},
+    Stage.SHIPPING: {Stage.COMPLETED},
+    Stage.COMPLETED: set(),
+    Stage.CANCELLED: set(),
+    Stage.FAILED: set(),
+}
+
+
+@transaction.atomic
+def campaign_stage_move(*, campaign: Campaign, to_stage: str, now: datetime.datetime) -> Campaign:
+    """Move a campaign along its pipeline, or raise CampaignStageMoveNotAllowed."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if to_stage not in ALLOWED_STAGE_MOVES[campaign.stage]:
+        raise CampaignStageMoveNotAllowed(campaign=campaign, to_stage=to_stage)
+    status = campaign.status_at(now)
+    if to_stage == Stage.DRAFT and status != Campaign.Status.COMING_SOON:
+        raise CampaignStageMoveNotAllowed(
+            campaign=campaign, to_stage=to_stage, reason=_("Only a campaign that has not opened yet goes back to draft.")
+        )
+    if to_stage == Stage.IN_PRODUCTION and status != Campaign.Status.CLOSED:
+        raise CampaignStageMoveNotAllowed(
+            campaign=campaign, to_stage=to_stage, reason=_("Production starts after the PO closes.")
+        )
+    if to_stage == Stage.PUBLISHED and not campaign.items.exists():
+        raise CampaignStageMoveNotAllowed(
+            campaign=campaign, to_stage=to_stage, reason=_("Add at least one item before publishing.")
+        )
+    campaign.stage = to_stage
+    campaign.save(update_fields=["stage"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_update_post(
+    *,
+    campaign: Campaign,
+    message: str,
+    new_estimated_ship_date: datetime.date | None,
+    posted_by=None,
+    now: datetime.datetime,
+) -> CampaignUpdate:
+    """Record an update for buyers; a new ship date replaces the campaign's estimate."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    update = CampaignUpdate.objects.create(
+        campaign=campaign,
+        message=message,
+        new_estimated_ship_date=new_estimated_ship_date,
+        previous_estimated_ship_date=campaign.estimated_ship_date if new_estimated_ship_date else None,
+        posted_at=now,
+        posted_by=posted_by,
+    )
+    if new_estimated_ship_date and new_estimated_ship_date != campaign.estimated_ship_date:
+        campaign.estimated_ship_date = new_estimated_ship_date
+        campaign.save(update_fields=["estimated_ship_date"])
+    return update
+
+
+@transaction.atomic
+def campaign_items_add_variants(*, campaign: Campaign, variants: list[Variant]) -> int:
+    """Add the variants not yet in the campaign, priced as in the catalog."""
+    present = set(campaign.items.values_list("variant_id", flat=True))
+    position = campaign.items.count()
+    new_items = []
+    for variant in variants:
+        if variant.pk in present or not variant.is_active:
+            continue
+        new_items.append(
+            CampaignItem(campaign=campaign, variant=variant, price_idr=variant.unit_price_idr, position=position)
+        )
+        present.add(variant.pk)
+        position += 1
+    CampaignItem.objects.bulk_create(new_items)
+    return len(new_items)
+
+
+def campaign_close_due(*, now: datetime.datetime) -> int:
+    """Mark every published campaign whose window has ended as closed, once.
+
+    Safe to run twice or at the same time: each campaign is locked and its
+    marker checked again before anything is done.
+    """
+    due_ids = list(
+        Campaign.objects.filter(
+            stage=Stage.PUBLISHED, closes_at__lte=now, close_processed_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    closed = 0
+    for campaign_id in due_ids:
+        with transaction.atomic():
+            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+            if campaign.close_processed_at is not None or campaign.stage != Stage.PUBLISHED:
+                continue
+            campaign.close_processed_at = now
+            campaign.save(update_fields=["close_processed_at"])
+            closed += 1
+    return closed
