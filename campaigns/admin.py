@@ -37,7 +37,9 @@ class CampaignItemForm(forms.ModelForm):
             self.instance.price_idr = variant.unit_price_idr
         quota = cleaned.get("quota")
         if quota is not None and self.instance.pk and quota < self.instance.units_reserved:
-            self.add_error("quota", _("Already %(units)d units are reserved.") % {"units": self.instance.units_reserved})
+            self.add_error(
+                "quota", _("Already %(units)d units are reserved.") % {"units": self.instance.units_reserved}
+            )
         return cleaned
 
 
@@ -54,7 +56,9 @@ class CampaignItemInline(admin.TabularInline):
         return obj.units_reserved if obj.pk else "-"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("variant__product").prefetch_related("variant__option_values")
+        return (
+            super().get_queryset(request).select_related("variant__product").prefetch_related("variant__option_values")
+        )
 
 
 class CampaignUpdateInline(admin.StackedInline):
@@ -84,7 +88,25 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
-        exclude = ["stage"]
+        fields = [
+            "title",
+            "slug",
+            "description",
+            "image",
+            "opens_at",
+            "closes_at",
+            "estimated_ship_date",
+            "quota_total",
+            "per_buyer_limit",
+            "minimum_goal_units",
+            "goal_missed_policy",
+            "payment_terms",
+            "dp_kind",
+            "dp_percent",
+            "dp_fixed_per_unit_idr",
+            "balance_due_date",
+            "unpaid_expiry_hours",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -135,7 +157,15 @@ class CampaignAdmin(admin.ModelAdmin):
         (_("PO window"), {"fields": ["opens_at", "closes_at", "estimated_ship_date", "occasion_helper"]}),
         (
             _("Quotas and goal"),
-            {"fields": ["quota_total", "units_reserved", "per_buyer_limit", "minimum_goal_units", "goal_missed_policy"]},
+            {
+                "fields": [
+                    "quota_total",
+                    "units_reserved",
+                    "per_buyer_limit",
+                    "minimum_goal_units",
+                    "goal_missed_policy",
+                ]
+            },
         ),
         (
             _("Payment terms"),
@@ -167,7 +197,11 @@ class CampaignAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("page"))
     def view_link(self, obj):
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', reverse("campaigns:detail", args=[obj.slug]), _("view"))
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse("campaigns:detail", args=[obj.slug]),
+            _("view"),
+        )
 
     @admin.display(description=_("share image"))
     def image_preview(self, obj):
@@ -214,7 +248,9 @@ class CampaignAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         products = form.cleaned_data.get("add_products")
         if products:
-            variants = Variant.objects.filter(product__in=products, is_active=True).order_by("product_id", "position", "pk")
+            variants = Variant.objects.filter(product__in=products, is_active=True).order_by(
+                "product_id", "position", "pk"
+            )
             added = campaign_items_add_variants(campaign=form.instance, variants=list(variants))
             self.message_user(request, _("%(count)d items added.") % {"count": added}, messages.SUCCESS)
 
@@ -254,4 +290,3 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel the campaign"))
     def cancel(self, request, queryset):
         self._move(request, queryset, Stage.CANCELLED)
-

@@ -126,8 +126,10 @@ class Campaign(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(payment_terms="full_only")
-                | (Q(balance_due_date__isnull=False)
-                   & (Q(dp_kind="percent", dp_percent__isnull=False) | Q(dp_kind="fixed", dp_fixed_per_unit_idr__gt=0))),
+                | (
+                    Q(balance_due_date__isnull=False)
+                    & (Q(dp_kind="percent", dp_percent__isnull=False) | Q(dp_kind="fixed", dp_fixed_per_unit_idr__gt=0))
+                ),
                 name="campaign_dp_terms_complete",
             ),
         ]
@@ -202,7 +204,9 @@ class CampaignItem(models.Model):
     """A variant sold in a campaign, at its PO price, within its quota."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items", verbose_name=_("campaign"))
-    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="campaign_items", verbose_name=_("variant"))
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="campaign_items", verbose_name=_("variant")
+    )
     price_idr = models.PositiveBigIntegerField(_("PO price (Rp)"))
     quota = models.PositiveIntegerField(_("quota (units)"), null=True, blank=True, help_text=_("Empty: no limit."))
     # Units held by live orders; moved only with F() under a lock.
@@ -215,7 +219,9 @@ class CampaignItem(models.Model):
         verbose_name_plural = _("campaign items")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "variant"], name="campaign_item_unique_variant"),
-            models.CheckConstraint(condition=Q(quota__isnull=True) | Q(quota__gt=0), name="campaign_item_quota_positive"),
+            models.CheckConstraint(
+                condition=Q(quota__isnull=True) | Q(quota__gt=0), name="campaign_item_quota_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(quota__isnull=True) | Q(units_reserved__lte=F("quota")),
                 name="campaign_item_reserved_within_quota",
@@ -245,10 +251,17 @@ class CampaignUpdate(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="updates", verbose_name=_("campaign"))
     message = models.TextField(_("message"))
     new_estimated_ship_date = models.DateField(_("new estimated ship date"), null=True, blank=True)
-    previous_estimated_ship_date = models.DateField(_("previous estimated ship date"), null=True, blank=True, editable=False)
+    previous_estimated_ship_date = models.DateField(
+        _("previous estimated ship date"), null=True, blank=True, editable=False
+    )
     posted_at = models.DateTimeField(_("posted at"), default=timezone.now)
     posted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, verbose_name=_("posted by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("posted by"),
     )
 
     class Meta:

@@ -106,7 +106,9 @@ def campaign_warnings(
         if long_holiday:
             start, end, names = long_holiday
             warnings.append(
-                _("The ship date falls in a long holiday (%(start)s to %(end)s: %(names)s); couriers and workshops may be closed.")
+                _(
+                    "The ship date falls in a long holiday (%(start)s to %(end)s: %(names)s); couriers and workshops may be closed."
+                )
                 % {"start": start.isoformat(), "end": end.isoformat(), "names": ", ".join(names)}
             )
         for lebaran in lebaran_days(estimated_ship_date.year):
@@ -128,7 +130,8 @@ def campaign_occasions(
     near = datetime.timedelta(days=NEAR_DAYS)
     result = {
         "window": sorted(
-            holidays_between(opens_day - near, closes_day + near) + paydays_between(opens_day - near, closes_day + near),
+            holidays_between(opens_day - near, closes_day + near)
+            + paydays_between(opens_day - near, closes_day + near),
             key=lambda occasion: occasion.day,
         ),
         "ship": [],

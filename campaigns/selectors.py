@@ -100,8 +100,9 @@ def campaign_units_left(campaign: Campaign) -> int | None:
     """Units still to be had across the campaign, or None when nothing limits them."""
     item_lefts = [item.units_left_in(campaign) for item in campaign.items.all()]
     if campaign.units_left is not None:
-        return campaign.units_left if None in item_lefts or not item_lefts else min(campaign.units_left, sum(item_lefts))
+        return (
+            campaign.units_left if None in item_lefts or not item_lefts else min(campaign.units_left, sum(item_lefts))
+        )
     if item_lefts and None not in item_lefts:
         return sum(item_lefts)
     return None
-

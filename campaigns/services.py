@@ -31,7 +31,9 @@ def campaign_stage_move(*, campaign: Campaign, to_stage: str, now: datetime.date
     status = campaign.status_at(now)
     if to_stage == Stage.DRAFT and status != Campaign.Status.COMING_SOON:
         raise CampaignStageMoveNotAllowed(
-            campaign=campaign, to_stage=to_stage, reason=_("Only a campaign that has not opened yet goes back to draft.")
+            campaign=campaign,
+            to_stage=to_stage,
+            reason=_("Only a campaign that has not opened yet goes back to draft."),
         )
     if to_stage == Stage.IN_PRODUCTION and status != Campaign.Status.CLOSED:
         raise CampaignStageMoveNotAllowed(
@@ -96,9 +98,9 @@ def campaign_close_due(*, now: datetime.datetime) -> int:
     marker checked again before anything is done.
     """
     due_ids = list(
-        Campaign.objects.filter(
-            stage=Stage.PUBLISHED, closes_at__lte=now, close_processed_at__isnull=True
-        ).values_list("pk", flat=True)
+        Campaign.objects.filter(stage=Stage.PUBLISHED, closes_at__lte=now, close_processed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
     )
     closed = 0
     for campaign_id in due_ids:

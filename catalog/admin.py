@@ -99,7 +99,7 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = "__all__"
+        fields = ["name", "slug", "category", "kind", "description", "base_price_idr", "is_active"]
 
 
 @admin.register(Product)
@@ -141,7 +141,9 @@ class ProductAdmin(admin.ModelAdmin):
         if formset.model is OptionType:
             for option_form in formset.forms:
                 if option_form.instance.pk and "values_text" in option_form.cleaned_data:
-                    option_type_set_values(option_type=option_form.instance, values=option_form.cleaned_data["values_text"])
+                    option_type_set_values(
+                        option_type=option_form.instance, values=option_form.cleaned_data["values_text"]
+                    )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -120,7 +120,9 @@ class Variant(models.Model):
         verbose_name_plural = _("variants")
         constraints = [
             models.UniqueConstraint(fields=["product", "combination_key"], name="variant_unique_combination"),
-            models.CheckConstraint(condition=Q(price_idr__isnull=True) | Q(price_idr__gte=0), name="variant_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price_idr__isnull=True) | Q(price_idr__gte=0), name="variant_price_not_negative"
+            ),
         ]
 
     def __str__(self):
@@ -129,7 +131,7 @@ class Variant(models.Model):
 
     @property
     def label(self) -> str:
-        """"M / Merah": the values in option order (prefetch option_values)."""
+        """ "M / Merah": the values in option order (prefetch option_values)."""
         return " / ".join(value.value for value in self.option_values.all())
 
     @property

@@ -8,7 +8,7 @@ from .models import OptionType, OptionValue, Product, Variant
 
 
 def option_values_parse(text: str) -> list[str]:
-    """"S, M, L" -> ["S", "M", "L"]: trimmed, empty parts and repeats dropped."""
+    """ "S, M, L" -> ["S", "M", "L"]: trimmed, empty parts and repeats dropped."""
     seen: dict[str, None] = {}
     for part in text.split(","):
         value = " ".join(part.split())
@@ -73,7 +73,9 @@ def variant_grid_generate(*, product: Product) -> GridResult:
         combinations = [()]
 
     variants = {variant.combination_key: variant for variant in product.variants.all()}
-    taken_skus = set(Variant.objects.filter(sku__startswith=slugify(product.slug).upper()).values_list("sku", flat=True))
+    taken_skus = set(
+        Variant.objects.filter(sku__startswith=slugify(product.slug).upper()).values_list("sku", flat=True)
+    )
     wanted_keys = set()
     created = reactivated = 0
     for position, combination in enumerate(combinations):

@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from campaigns.demo import demo_catalog_and_campaigns, demo_password_file, demo_seller_ensure
+
+
+class Command(BaseCommand):
+    help = "Load the demo shop (products, campaigns) and the seller login; safe to run again."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", help="Password for a new seller account (default: a random one).")
+
+    def handle(self, *args, password=None, **options):
+        campaigns = demo_catalog_and_campaigns(now=timezone.now())
+        self.stdout.write(f"Demo campaigns: {', '.join(campaign.slug for campaign in campaigns)}")
+        login = demo_seller_ensure(password=password)
+        password_file = demo_password_file()
+        if login.password:
+            password_file.parent.mkdir(parents=True, exist_ok=True)
+            password_file.write_text(login.password)
+            password_file.chmod(0o600)
+        elif password_file.exists():
+            login = login.__class__(username=login.username, password=password_file.read_text().strip())
+        shown = login.password or "(unchanged; reset it with: python manage.py changepassword penjual)"
+        self.stdout.write(self.style.SUCCESS(f"Seller login: {login.username} / {shown}"))
