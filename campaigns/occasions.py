@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import holidays
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -27,6 +28,10 @@ class Occasion:
     day: datetime.date
     name: str
     is_payday: bool = False
+
+
+def _day(day: datetime.date) -> str:
+    return date_format(day, "j F Y")
 
 
 def _holiday_calendar(years) -> holidays.HolidayBase:
@@ -109,13 +114,13 @@ def campaign_warnings(
                 _(
                     "The ship date falls in a long holiday (%(start)s to %(end)s: %(names)s); couriers and workshops may be closed."
                 )
-                % {"start": start.isoformat(), "end": end.isoformat(), "names": ", ".join(names)}
+                % {"start": _day(start), "end": _day(end), "names": ", ".join(names)}
             )
         for lebaran in lebaran_days(estimated_ship_date.year):
             if abs((estimated_ship_date - lebaran).days) <= NEAR_DAYS and not long_holiday:
                 warnings.append(
                     _("The ship date is within a week of Idul Fitri (%(day)s): couriers are at their busiest.")
-                    % {"day": lebaran.isoformat()}
+                    % {"day": _day(lebaran)}
                 )
                 break
     return warnings

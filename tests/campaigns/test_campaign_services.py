@@ -1,0 +1,98 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from campaigns.exceptions import CampaignStageMoveNotAllowed
+from campaigns.models import Campaign
+from campaigns.services import campaign_close_due, campaign_items_add_variants, campaign_stage_move, campaign_update_post
+from campaigns.tasks import campaign_close_due_task
+from tests.factories import CampaignFactory, CampaignItemFactory, product_with_grid
+
+pytestmark = pytest.mark.django_db
+Stage = Campaign.Stage
+
+
+def test_a_delay_update_moves_the_ship_date_and_keeps_the_old_one():
+    campaign = CampaignFactory()
+    old_date = campaign.estimated_ship_date
+    new_date = old_date + datetime.timedelta(days=10)
+
+    update = campaign_update_post(
+        campaign=campaign, message="Kain terlambat datang.", new_estimated_ship_date=new_date, now=timezone.now()
+    )
+
+    campaign.refresh_from_db()
+    assert campaign.estimated_ship_date == new_date
+    assert update.previous_estimated_ship_date == old_date
+    assert list(campaign.updates.all()) == [update]
+
+
+def test_a_news_update_leaves_the_ship_date():
+    campaign = CampaignFactory()
+    date = campaign.estimated_ship_date
+    campaign_update_post(campaign=campaign, message="Produksi dimulai.", new_estimated_ship_date=None, now=timezone.now())
+    campaign.refresh_from_db()
+    assert campaign.estimated_ship_date == date
+
+
+def test_adding_variants_skips_those_already_in_the_campaign_and_inactive_ones():
+    campaign = CampaignFactory()
+    product = product_with_grid({"Ukuran": ["S", "M", "L"]})
+    variants = list(product.variants.order_by("position"))
+    variants[2].is_active = False
+    variants[2].save()
+
+    assert campaign_items_add_variants(campaign=campaign, variants=variants[:1]) == 1
+    assert campaign_items_add_variants(campaign=campaign, variants=variants) == 1
+    assert campaign.items.count() == 2
+    assert {item.price_idr for item in campaign.items.all()} == {product.base_price_idr}
+
+
+def test_publishing_needs_an_item():
+    campaign = CampaignFactory(stage=Stage.DRAFT)
+    with pytest.raises(CampaignStageMoveNotAllowed):
+        campaign_stage_move(campaign=campaign, to_stage=Stage.PUBLISHED, now=timezone.now())
+    CampaignItemFactory(campaign=campaign)
+    assert campaign_stage_move(campaign=campaign, to_stage=Stage.PUBLISHED, now=timezone.now()).stage == Stage.PUBLISHED
+
+
+def test_production_starts_only_after_closing():
+    campaign = CampaignFactory()
+    with pytest.raises(CampaignStageMoveNotAllowed):
+        campaign_stage_move(campaign=campaign, to_stage=Stage.IN_PRODUCTION, now=timezone.now())
+    after_close = campaign.closes_at + datetime.timedelta(minutes=1)
+    assert campaign_stage_move(campaign=campaign, to_stage=Stage.IN_PRODUCTION, now=after_close).stage == Stage.IN_PRODUCTION
+
+
+def test_a_move_outside_the_pipeline_is_refused_and_changes_nothing():
+    campaign = CampaignFactory(stage=Stage.COMPLETED)
+    with pytest.raises(CampaignStageMoveNotAllowed):
+        campaign_stage_move(campaign=campaign, to_stage=Stage.SHIPPING, now=timezone.now())
+    campaign.refresh_from_db()
+    assert campaign.stage == Stage.COMPLETED
+
+
+def test_closing_marks_due_campaigns_once():
+    now = timezone.now()
+    due = CampaignFactory(opens_at=now - datetime.timedelta(days=5), closes_at=now - datetime.timedelta(minutes=1))
+    still_open = CampaignFactory()
+    draft = CampaignFactory(
+        stage=Stage.DRAFT, opens_at=now - datetime.timedelta(days=5), closes_at=now - datetime.timedelta(minutes=1)
+    )
+
+    assert campaign_close_due(now=now) == 1
+    assert campaign_close_due(now=now + datetime.timedelta(minutes=1)) == 0
+
+    due.refresh_from_db()
+    assert due.close_processed_at == now
+    still_open.refresh_from_db()
+    draft.refresh_from_db()
+    assert still_open.close_processed_at is None and draft.close_processed_at is None
+
+
+def test_the_closing_task_runs_the_service():
+    now = timezone.now()
+    CampaignFactory(opens_at=now - datetime.timedelta(days=5), closes_at=now - datetime.timedelta(minutes=1))
+    assert campaign_close_due_task() == 1
+    assert campaign_close_due_task() == 0

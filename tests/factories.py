@@ -1,0 +1,84 @@
+import datetime
+
+import factory
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignItem
+from catalog.models import Category, OptionType, Product
+from catalog.services import option_type_set_values, variant_grid_generate
+
+JAKARTA = datetime.timezone(datetime.timedelta(hours=7))
+
+
+def jakarta(year, month, day, hour=0, minute=0, second=0) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, second, tzinfo=JAKARTA)
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Kategori {n}")
+    slug = factory.Sequence(lambda n: f"kategori-{n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    category = factory.SubFactory(CategoryFactory)
+    name = factory.Sequence(lambda n: f"Kemeja Batik {n}")
+    slug = factory.Sequence(lambda n: f"kemeja-batik-{n}")
+    base_price_idr = 150_000
+
+
+def product_with_grid(options: dict[str, list[str]] | None = None, **fields) -> Product:
+    """A product whose variants were made by the grid service from `options`."""
+    product = ProductFactory(**fields)
+    for position, (name, values) in enumerate((options or {}).items()):
+        option_type = OptionType.objects.create(product=product, name=name, position=position)
+        option_type_set_values(option_type=option_type, values=values)
+    variant_grid_generate(product=product)
+    return product
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    title = factory.Sequence(lambda n: f"PO Batch {n}")
+    slug = factory.Sequence(lambda n: f"po-batch-{n}")
+    stage = Campaign.Stage.PUBLISHED
+    opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=2))
+    closes_at = factory.LazyAttribute(lambda campaign: campaign.opens_at + datetime.timedelta(days=10))
+    estimated_ship_date = factory.LazyAttribute(
+        lambda campaign: timezone.localdate(campaign.closes_at) + datetime.timedelta(days=14)
+    )
+    payment_terms = Campaign.PaymentTerms.DP_ALLOWED
+    dp_kind = Campaign.DownPaymentKind.PERCENT
+    dp_percent = 50
+    balance_due_date = factory.LazyAttribute(
+        lambda campaign: timezone.localdate(campaign.closes_at) + datetime.timedelta(days=7)
+    )
+
+
+class CampaignItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CampaignItem
+
+    campaign = factory.SubFactory(CampaignFactory)
+    variant = factory.LazyFunction(lambda: product_with_grid().variants.get())
+    price_idr = 150_000
+
+
+def campaign_with_products(*, products: int, options: dict[str, list[str]], **fields) -> Campaign:
+    """A campaign selling every variant of `products` new products."""
+    campaign = CampaignFactory(**fields)
+    position = 0
+    for _ in range(products):
+        for variant in product_with_grid(options).variants.all():
+            CampaignItem.objects.create(campaign=campaign, variant=variant, price_idr=120_000 + position, position=position)
+            position += 1
+    return campaign
+
+
