@@ -77,8 +77,8 @@ def campaign_with_products(*, products: int, options: dict[str, list[str]], **fi
     position = 0
     for _ in range(products):
         for variant in product_with_grid(options).variants.all():
-            CampaignItem.objects.create(campaign=campaign, variant=variant, price_idr=120_000 + position, position=position)
+            CampaignItem.objects.create(
+                campaign=campaign, variant=variant, price_idr=120_000 + position, position=position
+            )
             position += 1
     return campaign
-
-

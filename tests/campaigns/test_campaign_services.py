@@ -5,7 +5,12 @@ from django.utils import timezone
 
 from campaigns.exceptions import CampaignStageMoveNotAllowed
 from campaigns.models import Campaign
-from campaigns.services import campaign_close_due, campaign_items_add_variants, campaign_stage_move, campaign_update_post
+from campaigns.services import (
+    campaign_close_due,
+    campaign_items_add_variants,
+    campaign_stage_move,
+    campaign_update_post,
+)
 from campaigns.tasks import campaign_close_due_task
 from tests.factories import CampaignFactory, CampaignItemFactory, product_with_grid
 
@@ -31,7 +36,9 @@ def test_a_delay_update_moves_the_ship_date_and_keeps_the_old_one():
 def test_a_news_update_leaves_the_ship_date():
     campaign = CampaignFactory()
     date = campaign.estimated_ship_date
-    campaign_update_post(campaign=campaign, message="Produksi dimulai.", new_estimated_ship_date=None, now=timezone.now())
+    campaign_update_post(
+        campaign=campaign, message="Produksi dimulai.", new_estimated_ship_date=None, now=timezone.now()
+    )
     campaign.refresh_from_db()
     assert campaign.estimated_ship_date == date
 
@@ -62,7 +69,10 @@ def test_production_starts_only_after_closing():
     with pytest.raises(CampaignStageMoveNotAllowed):
         campaign_stage_move(campaign=campaign, to_stage=Stage.IN_PRODUCTION, now=timezone.now())
     after_close = campaign.closes_at + datetime.timedelta(minutes=1)
-    assert campaign_stage_move(campaign=campaign, to_stage=Stage.IN_PRODUCTION, now=after_close).stage == Stage.IN_PRODUCTION
+    assert (
+        campaign_stage_move(campaign=campaign, to_stage=Stage.IN_PRODUCTION, now=after_close).stage
+        == Stage.IN_PRODUCTION
+    )
 
 
 def test_a_move_outside_the_pipeline_is_refused_and_changes_nothing():

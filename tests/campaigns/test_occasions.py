@@ -85,7 +85,9 @@ def test_paydays_are_the_25th_and_the_1st():
 
 def test_occasions_near_a_christmas_window_list_cuti_bersama_and_paydays():
     occasions = campaign_occasions(
-        opens_at=jakarta(2026, 12, 10, 10), closes_at=jakarta(2026, 12, 20, 21), estimated_ship_date=datetime.date(2027, 1, 4)
+        opens_at=jakarta(2026, 12, 10, 10),
+        closes_at=jakarta(2026, 12, 20, 21),
+        estimated_ship_date=datetime.date(2027, 1, 4),
     )
     window_days = {occasion.day for occasion in occasions["window"]}
     assert datetime.date(2026, 12, 24) in window_days  # Cuti Bersama Natal
@@ -96,5 +98,7 @@ def test_occasions_near_a_christmas_window_list_cuti_bersama_and_paydays():
 
 def test_holiday_names_follow_the_language():
     with translation.override("en"):
-        names = [occasion.name for occasion in holidays_between(datetime.date(2026, 12, 25), datetime.date(2026, 12, 25))]
+        names = [
+            occasion.name for occasion in holidays_between(datetime.date(2026, 12, 25), datetime.date(2026, 12, 25))
+        ]
     assert names == ["Christmas Day"]

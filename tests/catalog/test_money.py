@@ -5,7 +5,14 @@ from catalog.money import format_rupiah, percent_of
 
 @pytest.mark.parametrize(
     ("amount", "shown"),
-    [(0, "Rp0"), (500, "Rp500"), (1_000, "Rp1.000"), (150_000, "Rp150.000"), (12_345_678, "Rp12.345.678"), (-5_000, "-Rp5.000")],
+    [
+        (0, "Rp0"),
+        (500, "Rp500"),
+        (1_000, "Rp1.000"),
+        (150_000, "Rp150.000"),
+        (12_345_678, "Rp12.345.678"),
+        (-5_000, "-Rp5.000"),
+    ],
 )
 def test_rupiah_is_shown_with_dots_and_no_decimals(amount, shown):
     assert format_rupiah(amount) == shown

@@ -1,0 +1,40 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, **environment):
+    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "PRODUCTION"}}
+    env.update(environment)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check", PRODUCTION="true")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_passes_the_deployment_checklist_without_warnings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        PRODUCTION="true",
+        SECRET_KEY="k" * 20 + "-a-long-and-random-production-secret-0123456789",
+        ALLOWED_HOSTS="toko.example.id",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_development_defaults_would_fail_the_deployment_checklist():
+    # The check above means something: without production mode it does warn.
+    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
