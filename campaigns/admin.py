@@ -234,15 +234,14 @@ class CampaignAdmin(admin.ModelAdmin):
         if formset.model is not CampaignUpdate:
             return super().save_formset(request, form, formset, change)
         # New updates go through the service, which also moves the ship date.
-        for update_form in formset.forms:
-            if update_form.has_changed() and not update_form.instance.pk:
-                campaign_update_post(
-                    campaign=form.instance,
-                    message=update_form.cleaned_data["message"],
-                    new_estimated_ship_date=update_form.cleaned_data.get("new_estimated_ship_date"),
-                    posted_by=request.user,
-                    now=timezone.now(),
-                )
+        for update in formset.save(commit=False):
+            campaign_update_post(
+                campaign=form.instance,
+                message=update.message,
+                new_estimated_ship_date=update.new_estimated_ship_date,
+                posted_by=request.user,
+                now=timezone.now(),
+            )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -1,0 +1,218 @@
+"""The seller, logged in with the demo seller account, sets up a PO in admin."""
+
+import datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.demo import demo_seller_ensure
+from campaigns.models import Campaign
+from catalog.models import Product
+from tests.factories import CampaignFactory, campaign_with_products, jakarta, product_with_grid
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seller_client(client):
+    login = demo_seller_ensure(password="rahasia-penjual-123")
+    assert client.login(username=login.username, password="rahasia-penjual-123")
+    return client
+
+
+def _management(prefix, total=0, initial=0):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_seller_creates_a_product_and_gets_its_variant_grid(seller_client):
+    data = {
+        "name": "Kemeja Batik Kawung",
+        "slug": "kemeja-batik-kawung",
+        "category": "",
+        "kind": Product.Kind.HANDMADE_PREMIUM,
+        "description": "Batik tulis.",
+        "base_price_idr": "325000",
+        "is_active": "on",
+        "generate_variants": "on",
+        **_management("images"),
+        **_management("option_types", total=2),
+        "option_types-0-name": "Ukuran",
+        "option_types-0-values_text": "S, M, L, XL",
+        "option_types-0-position": "0",
+        "option_types-1-name": "Warna",
+        "option_types-1-values_text": "Sogan, Biru",
+        "option_types-1-position": "1",
+        **_management("variants"),
+    }
+    response = seller_client.post(reverse("admin:catalog_product_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+
+    product = Product.objects.get(slug="kemeja-batik-kawung")
+    assert product.variants.count() == 8
+    assert "XL / Biru" in {variant.label for variant in product.variants.prefetch_related("option_values")}
+
+
+def test_an_option_without_values_is_refused_with_a_message(seller_client):
+    data = {
+        "name": "Nastar",
+        "slug": "nastar",
+        "kind": Product.Kind.READY_TO_EAT,
+        "base_price_idr": "185000",
+        "is_active": "on",
+        **_management("images"),
+        **_management("option_types", total=1),
+        "option_types-0-name": "Toples",
+        "option_types-0-values_text": " , ",
+        "option_types-0-position": "0",
+        **_management("variants"),
+    }
+    response = seller_client.post(reverse("admin:catalog_product_add"), data)
+    assert response.status_code == 200
+    assert not Product.objects.filter(slug="nastar").exists()
+    assert "values_text" in response.context["inline_admin_formsets"][1].formset.forms[0].errors
+
+
+def _campaign_form(product, **overrides):
+    data = {
+        "title": "PO Batik Kawung Batch 1",
+        "slug": "po-batik-kawung-1",
+        "description": "",
+        "opens_at_0": "2027-04-25",
+        "opens_at_1": "10:00:00",
+        "closes_at_0": "2027-05-05",
+        "closes_at_1": "21:00:00",
+        "estimated_ship_date": "2027-05-26",
+        "quota_total": "",
+        "per_buyer_limit": "2",
+        "minimum_goal_units": "10",
+        "goal_missed_policy": Campaign.GoalMissedPolicy.REFUND,
+        "payment_terms": Campaign.PaymentTerms.DP_ALLOWED,
+        "dp_kind": Campaign.DownPaymentKind.PERCENT,
+        "dp_percent": "50",
+        "dp_fixed_per_unit_idr": "",
+        "balance_due_date": "2027-05-19",
+        "unpaid_expiry_hours": "24",
+        "add_products": [str(product.pk)],
+        **_management("items"),
+        **_management("updates"),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_seller_creates_a_campaign_with_the_whole_variant_grid_and_publishes_it(seller_client):
+    product = product_with_grid({"Ukuran": ["S", "M", "L"], "Warna": ["Sogan", "Biru"]}, base_price_idr=325_000)
+
+    response = seller_client.post(reverse("admin:campaigns_campaign_add"), _campaign_form(product))
+    assert response.status_code == 302
+
+    campaign = Campaign.objects.get(slug="po-batik-kawung-1")
+    assert campaign.stage == Campaign.Stage.DRAFT
+    assert campaign.opens_at == jakarta(2027, 4, 25, 10)
+    assert campaign.items.count() == 6
+    assert set(campaign.items.values_list("price_idr", flat=True)) == {325_000}
+
+    response = seller_client.post(
+        reverse("admin:campaigns_campaign_changelist"), {"action": "publish", "_selected_action": [campaign.pk]}
+    )
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.stage == Campaign.Stage.PUBLISHED
+
+
+def test_a_short_window_is_saved_with_a_warning(seller_client):
+    product = product_with_grid({"Ukuran": ["M"]})
+    response = seller_client.post(
+        reverse("admin:campaigns_campaign_add"),
+        _campaign_form(product, closes_at_0="2027-04-26", closes_at_1="21:00:00"),
+        follow=True,
+    )
+    assert Campaign.objects.filter(slug="po-batik-kawung-1").exists()
+    warnings = [message.message for message in get_messages(response.wsgi_request) if message.level_tag == "warning"]
+    assert any("3" in warning for warning in warnings), warnings
+
+
+def test_bad_dates_are_refused_with_messages_and_nothing_is_saved(seller_client):
+    product = product_with_grid({"Ukuran": ["M"]})
+    response = seller_client.post(
+        reverse("admin:campaigns_campaign_add"),
+        _campaign_form(product, closes_at_0="2027-04-20", estimated_ship_date="2027-04-01"),
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "closes_at" in errors and "estimated_ship_date" in errors
+    assert not Campaign.objects.exists()
+
+
+def test_the_change_page_lists_holidays_and_paydays_and_warns_about_lebaran(seller_client):
+    campaign = CampaignFactory(
+        opens_at=jakarta(2027, 2, 20, 10),
+        closes_at=jakarta(2027, 2, 28, 21),
+        estimated_ship_date=datetime.date(2027, 3, 10),
+        balance_due_date=datetime.date(2027, 3, 5),
+    )
+    html = seller_client.get(reverse("admin:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+    assert "Tanggal gajian" in html  # 25 February and 1 March
+    assert "Idul Fitri" in html
+    assert "errornote" in html  # the ship date falls in the Lebaran long holiday
+
+
+def test_a_delay_posted_in_admin_moves_the_ship_date(seller_client):
+    campaign = CampaignFactory()
+    new_date = campaign.estimated_ship_date + datetime.timedelta(days=7)
+    change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    form = seller_client.get(change_url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if name in form.fields and value is not None}
+    data.update(
+        {
+            "opens_at_0": timezone.localtime(campaign.opens_at).strftime("%Y-%m-%d"),
+            "opens_at_1": timezone.localtime(campaign.opens_at).strftime("%H:%M:%S"),
+            "closes_at_0": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d"),
+            "closes_at_1": timezone.localtime(campaign.closes_at).strftime("%H:%M:%S"),
+            **_management("items"),
+            **_management("updates", total=1),
+            "updates-0-message": "Pewarna alami terlambat datang.",
+            "updates-0-new_estimated_ship_date": new_date.isoformat(),
+        }
+    )
+    data.pop("opens_at", None)
+    data.pop("closes_at", None)
+    data.pop("add_products", None)
+    data.pop("image", None)
+    response = seller_client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    campaign.refresh_from_db()
+    assert campaign.estimated_ship_date == new_date
+    update = campaign.updates.get()
+    assert update.posted_by.username == "penjual"
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:catalog_product_changelist",
+        "admin:catalog_product_add",
+        "admin:catalog_variant_changelist",
+        "admin:catalog_category_changelist",
+        "admin:campaigns_campaign_changelist",
+        "admin:campaigns_campaign_add",
+    ],
+)
+def test_seller_admin_pages_open(seller_client, url_name):
+    campaign_with_products(products=2, options={"Ukuran": ["S", "M"]})
+    assert seller_client.get(reverse(url_name)).status_code == 200
+
+
+@pytest.mark.parametrize("status", ["open", "coming_soon", "closed", "draft", "completed"])
+def test_campaign_status_filter(seller_client, status):
+    campaign_with_products(products=1, options={"Ukuran": ["M"]})
+    response = seller_client.get(reverse("admin:campaigns_campaign_changelist"), {"status": status})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == (1 if status == "open" else 0)
