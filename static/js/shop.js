@@ -10,7 +10,7 @@
       var seconds = Math.floor(left / 1000);
       var days = Math.floor(seconds / 86400);
       var clock = pad(Math.floor(seconds % 86400 / 3600)) + ":" + pad(Math.floor(seconds % 3600 / 60)) + ":" + pad(seconds % 60);
-      element.textContent = (days > 0 ? days + "d " : "") + clock;
+      element.textContent = (days > 0 ? days + " " + element.getAttribute("data-days") + " " : "") + clock;
     });
   }
 
