@@ -12,8 +12,17 @@ Stage = Campaign.Stage
 RECENTLY_CLOSED_DAYS = 30
 
 
+def _items_on_sale() -> QuerySet[CampaignItem]:
+    """Items buyers see: a variant or product the seller switched off is not sold."""
+    return (
+        CampaignItem.objects.filter(variant__is_active=True, variant__product__is_active=True)
+        .select_related("variant__product")
+        .order_by("position", "pk")
+    )
+
+
 def _with_items(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
-    items = CampaignItem.objects.select_related("variant__product").order_by("position", "pk")
+    items = _items_on_sale()
     images = ProductImage.objects.order_by("position", "pk")
     return queryset.prefetch_related(
         Prefetch("items", queryset=items),
@@ -59,7 +68,7 @@ class ProductOffer:
 
 def campaign_get_for_page(*, slug: str) -> Campaign:
     """A campaign buyers may see (not a draft), with everything its page shows."""
-    items = CampaignItem.objects.select_related("variant__product").order_by("position", "pk")
+    items = _items_on_sale()
     return get_object_or_404(
         Campaign.objects.exclude(stage=Stage.DRAFT).prefetch_related(
             Prefetch("items", queryset=items),

@@ -182,3 +182,19 @@ def test_pages_are_indonesian_by_default_and_english_after_switching(client):
     english = client.get(home)
     assert english["Content-Language"] == "en"
     assert "Open pre-orders" in english.content.decode()
+
+
+def test_switched_off_variants_and_products_are_not_offered(client):
+    campaign = campaign_with_products(products=2, options={"Ukuran": ["S", "M"]})
+    first_product = campaign.items.order_by("position").first().variant.product
+    second_product_item = campaign.items.order_by("position").last()
+    first_product.is_active = False
+    first_product.save()
+    second_product_item.variant.is_active = False
+    second_product_item.variant.save()
+
+    response = client.get(campaign.get_absolute_url())
+    offered = [item for offer in response.context["offers"] for item in offer.items]
+    assert len(offered) == 1
+    assert offered[0].variant.product != first_product
+    assert offered[0] != second_product_item
