@@ -57,6 +57,8 @@ def start() -> int:
         subprocess.Popen([*celery, "beat", "--loglevel", "INFO"], cwd=ROOT),
         subprocess.Popen([str(PYTHON), "manage.py", "runserver", ADDRESS], cwd=ROOT),
     ]
+    # A supervisor's SIGTERM stops everything the same way Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"\nThe shop: http://{ADDRESS}/   Seller admin: http://{ADDRESS}/admin/   Ctrl-C stops all.\n", flush=True)
     try:
         while all(process.poll() is None for process in processes):
