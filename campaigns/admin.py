@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,9 @@ class CampaignItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["price_idr"].required = False
         self.fields["price_idr"].help_text = _("Empty: the variant's catalog price.")
+        if self.instance.pk:
+            # Orders point at this item's variant: change the price or quota, not the variant.
+            self.fields["variant"].disabled = True
 
     def clean(self):
         cleaned = super().clean()
@@ -43,9 +46,21 @@ class CampaignItemForm(forms.ModelForm):
         return cleaned
 
 
+class CampaignItemFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for item_form in self.forms:
+            if self.can_delete and self._should_delete_form(item_form) and item_form.instance.units_reserved:
+                raise forms.ValidationError(
+                    _("%(item)s has reserved units and cannot be removed; set its quota instead.")
+                    % {"item": item_form.instance}
+                )
+
+
 class CampaignItemInline(admin.TabularInline):
     model = CampaignItem
     form = CampaignItemForm
+    formset = CampaignItemFormSet
     extra = 0
     autocomplete_fields = ["variant"]
     fields = ["variant", "price_idr", "quota", "reserved", "position"]
@@ -224,13 +239,26 @@ class CampaignAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        if not change:
+            super().save_model(request, obj, form, change)
+        else:
+            # Write only what the seller changed: units_reserved moves with
+            # orders at the same time and must not be overwritten from the form.
+            fields = [name for name in form.changed_data if name in CampaignForm.Meta.fields]
+            if "closes_at" in fields and obj.closes_at > timezone.now():
+                # Reopened: the closing job must run again when it closes.
+                obj.close_processed_at = None
+                fields.append("close_processed_at")
+            if fields:
+                obj.save(update_fields=fields)
         for warning in campaign_warnings(
             opens_at=obj.opens_at, closes_at=obj.closes_at, estimated_ship_date=obj.estimated_ship_date
         ):
             self.message_user(request, warning, messages.WARNING)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is CampaignItem:
+            return self._save_items(request, formset)
         if formset.model is not CampaignUpdate:
             return super().save_formset(request, form, formset, change)
         # New updates go through the service, which also moves the ship date.
@@ -242,6 +270,24 @@ class CampaignAdmin(admin.ModelAdmin):
                 posted_by=request.user,
                 now=timezone.now(),
             )
+
+    def _save_items(self, request, formset):
+        items = formset.save(commit=False)
+        for item in items:
+            if item.pk:
+                # units_reserved moves with orders; never write it from the form.
+                item.save(update_fields=["price_idr", "quota", "position"])
+            else:
+                item.save()
+        for item in formset.deleted_objects:
+            try:
+                item.delete()
+            except ProtectedError:
+                self.message_user(
+                    request,
+                    _("%(item)s was kept: orders point at it.") % {"item": item},
+                    messages.WARNING,
+                )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -266,26 +312,26 @@ class CampaignAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
 
-    @admin.action(description=_("Publish (opens at its time)"))
+    @admin.action(permissions=["change"], description=_("Publish (opens at its time)"))
     def publish(self, request, queryset):
         self._move(request, queryset, Stage.PUBLISHED)
 
-    @admin.action(description=_("Back to draft (not opened yet)"))
+    @admin.action(permissions=["change"], description=_("Back to draft (not opened yet)"))
     def back_to_draft(self, request, queryset):
         self._move(request, queryset, Stage.DRAFT)
 
-    @admin.action(description=_("Start production (after closing)"))
+    @admin.action(permissions=["change"], description=_("Start production (after closing)"))
     def start_production(self, request, queryset):
         self._move(request, queryset, Stage.IN_PRODUCTION)
 
-    @admin.action(description=_("Start shipping"))
+    @admin.action(permissions=["change"], description=_("Start shipping"))
     def start_shipping(self, request, queryset):
         self._move(request, queryset, Stage.SHIPPING)
 
-    @admin.action(description=_("Mark completed"))
+    @admin.action(permissions=["change"], description=_("Mark completed"))
     def complete(self, request, queryset):
         self._move(request, queryset, Stage.COMPLETED)
 
-    @admin.action(description=_("Cancel the campaign"))
+    @admin.action(permissions=["change"], description=_("Cancel the campaign"))
     def cancel(self, request, queryset):
         self._move(request, queryset, Stage.CANCELLED)

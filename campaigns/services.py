@@ -39,6 +39,10 @@ def campaign_stage_move(*, campaign: Campaign, to_stage: str, now: datetime.date
         raise CampaignStageMoveNotAllowed(
             campaign=campaign, to_stage=to_stage, reason=_("Production starts after the PO closes.")
         )
+    if to_stage == Stage.PUBLISHED and campaign.closes_at <= now:
+        raise CampaignStageMoveNotAllowed(
+            campaign=campaign, to_stage=to_stage, reason=_("Its window has already ended; set new dates first.")
+        )
     if to_stage == Stage.PUBLISHED and not campaign.items.exists():
         raise CampaignStageMoveNotAllowed(
             campaign=campaign, to_stage=to_stage, reason=_("Add at least one item before publishing.")

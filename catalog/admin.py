@@ -150,7 +150,7 @@ class ProductAdmin(admin.ModelAdmin):
         if form.cleaned_data.get("generate_variants"):
             self._report_grid(request, form.instance, variant_grid_generate(product=form.instance))
 
-    @admin.action(description=_("Create the variant grid from the options"))
+    @admin.action(permissions=["change"], description=_("Create the variant grid from the options"))
     def generate_variant_grid(self, request, queryset):
         for product in queryset:
             self._report_grid(request, product, variant_grid_generate(product=product))
@@ -187,7 +187,13 @@ class VariantAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("option_values")
+        return super().get_queryset(request).select_related("product").prefetch_related("option_values")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path.endswith("/autocomplete/"):
+            queryset = queryset.filter(is_active=True)
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("variant"))
     def label(self, obj):

@@ -37,6 +37,10 @@ def option_type_set_values(*, option_type: OptionType, values: list[str]) -> Non
     option_type.values.exclude(pk__in=keep_ids).delete()
 
 
+# Leaves room in Variant.sku (80) for a "-NN" suffix that keeps it unique.
+SKU_BASE_LENGTH = 72
+
+
 @dataclass(frozen=True)
 class GridResult:
     created: int
@@ -74,7 +78,9 @@ def variant_grid_generate(*, product: Product) -> GridResult:
 
     variants = {variant.combination_key: variant for variant in product.variants.all()}
     taken_skus = set(
-        Variant.objects.filter(sku__startswith=slugify(product.slug).upper()).values_list("sku", flat=True)
+        Variant.objects.filter(sku__startswith=slugify(product.slug).upper()[:SKU_BASE_LENGTH]).values_list(
+            "sku", flat=True
+        )
     )
     wanted_keys = set()
     created = reactivated = 0
@@ -84,6 +90,7 @@ def variant_grid_generate(*, product: Product) -> GridResult:
         variant = variants.get(key)
         if variant is None:
             sku_base = slugify("-".join([product.slug, *(value.value for value in combination)])).upper()
+            sku_base = sku_base[:SKU_BASE_LENGTH].rstrip("-")
             variant = Variant.objects.create(
                 product=product, sku=_unique_sku(sku_base, taken_skus), combination_key=key, position=position
             )

@@ -3,7 +3,7 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .celery import app as celery_app
 
@@ -27,7 +27,7 @@ def _broker_reachable() -> bool:
 
 
 @never_cache
-@require_GET
+@require_safe
 def health(request):
     checks = {
         "database": "ok" if _database_reachable() else "unreachable",

@@ -32,6 +32,13 @@ if not SECRET_KEY:
     SECRET_KEY = _DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
+if PRODUCTION:
+    # No silent fall-back to the development defaults on a real server.
+    _missing = [
+        name for name in ("ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL") if not env(name, default="")
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"PRODUCTION=true needs these set in the environment: {', '.join(_missing)}.")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The public address of the shop, used in share links and e-mails when no
@@ -169,6 +176,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "campaigns-close-due": {
         "task": "campaigns.tasks.campaign_close_due_task",
+        "schedule": crontab(minute="*"),
+    },
+    "orders-expire-overdue": {
+        "task": "orders.tasks.order_expire_overdue_task",
         "schedule": crontab(minute="*"),
     },
 }

@@ -14,27 +14,41 @@
     });
   }
 
-  function showSelection(input) {
-    var fieldset = input.closest("[data-offer]");
-    var output = fieldset && fieldset.querySelector("[data-selection]");
-    if (output) {
-      output.textContent = output.getAttribute("data-prefix") + ": " + input.dataset.label + " (" + input.dataset.price + ")";
-    }
+  function rupiah(amount) { return "Rp" + amount.toLocaleString("id-ID"); }
+
+  function showSelection(form) {
+    var output = form.querySelector("[data-selection]");
+    if (!output) { return; }
+    var parts = [];
+    var total = 0;
+    form.querySelectorAll("input[data-price-idr]").forEach(function (input) {
+      var quantity = parseInt(input.value, 10);
+      if (quantity > 0) {
+        parts.push(quantity + " \u00d7 " + input.dataset.label);
+        total += quantity * parseInt(input.dataset.priceIdr, 10);
+      }
+    });
+    output.textContent = parts.length
+      ? output.dataset.prefix + ": " + parts.join(", ") + ". " + output.dataset.total + " " + rupiah(total)
+      : "";
   }
 
   function copy(text, button) {
     var status = document.querySelector("[data-copy-status]");
     var done = function () { if (status) { status.textContent = button.getAttribute("data-copied-text"); } };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, done);
-    } else {
+    var fallback = function () {
       var area = document.createElement("textarea");
       area.value = text;
       document.body.appendChild(area);
       area.select();
-      document.execCommand("copy");
+      var copied = document.execCommand("copy");
       area.remove();
-      done();
+      if (copied) { done(); } else if (status) { status.textContent = button.getAttribute("data-failed-text"); }
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
     }
   }
 
@@ -43,8 +57,9 @@
       tickCountdowns();
       setInterval(tickCountdowns, 1000);
     }
-    document.addEventListener("change", function (event) {
-      if (event.target.matches("[data-offer] input[type=radio]")) { showSelection(event.target); }
+    document.addEventListener("input", function (event) {
+      var form = event.target.closest("[data-order-form]");
+      if (form) { showSelection(form); }
     });
     document.addEventListener("click", function (event) {
       var button = event.target.closest("[data-copy], [data-copy-from]");

@@ -96,12 +96,13 @@ def test_campaign_page_shows_prices_in_rupiah_units_left_and_sold_out_variants(c
     html = client.get(campaign.get_absolute_url()).content.decode()
 
     assert "Rp150.000" in html and "Rp175.000" in html
-    small_input = re.search(rf'<input type="radio" id="item-{small.pk}"[^>]*>', html, re.S).group(0)
-    medium_input = re.search(rf'<input type="radio" id="item-{medium.pk}"[^>]*>', html, re.S).group(0)
+    small_input = re.search(rf'<input type="number" id="qty-{small.pk}"[^>]*>', html, re.S).group(0)
+    medium_input = re.search(rf'<input type="number" id="qty-{medium.pk}"[^>]*>', html, re.S).group(0)
     assert "disabled" in small_input
     assert "disabled" not in medium_input
     assert "Habis" in html  # sold out, in Indonesian by default
-    assert "5 unit" in html or "5 sisa" in html or "sisa 5" in html
+    assert 'max="5"' in medium_input
+    assert "Sisa 5" in html
 
 
 def test_campaign_page_states_the_rules_before_anyone_pays(client):

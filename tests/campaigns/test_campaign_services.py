@@ -106,3 +106,13 @@ def test_the_closing_task_runs_the_service():
     CampaignFactory(opens_at=now - datetime.timedelta(days=5), closes_at=now - datetime.timedelta(minutes=1))
     assert campaign_close_due_task() == 1
     assert campaign_close_due_task() == 0
+
+
+def test_a_campaign_whose_window_has_ended_cannot_be_published():
+    now = timezone.now()
+    campaign = CampaignFactory(
+        stage=Stage.DRAFT, opens_at=now - datetime.timedelta(days=5), closes_at=now - datetime.timedelta(minutes=1)
+    )
+    CampaignItemFactory(campaign=campaign)
+    with pytest.raises(CampaignStageMoveNotAllowed):
+        campaign_stage_move(campaign=campaign, to_stage=Stage.PUBLISHED, now=now)

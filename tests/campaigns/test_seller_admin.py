@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.demo import demo_seller_ensure
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignItem
 from catalog.models import Product
-from tests.factories import CampaignFactory, campaign_with_products, jakarta, product_with_grid
+from tests.factories import CampaignFactory, CampaignItemFactory, campaign_with_products, jakarta, product_with_grid
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_a_short_window_is_saved_with_a_warning(seller_client):
     )
     assert Campaign.objects.filter(slug="po-batik-kawung-1").exists()
     warnings = [message.message for message in get_messages(response.wsgi_request) if message.level_tag == "warning"]
-    assert any("3" in warning for warning in warnings), warnings
+    assert warnings == ["Periode PO kurang dari 3 hari: pembeli bisa ketinggalan."], warnings
 
 
 def test_bad_dates_are_refused_with_messages_and_nothing_is_saved(seller_client):
@@ -211,8 +211,99 @@ def test_seller_admin_pages_open(seller_client, url_name):
 
 
 @pytest.mark.parametrize("status", ["open", "coming_soon", "closed", "draft", "completed"])
-def test_campaign_status_filter(seller_client, status):
-    campaign_with_products(products=1, options={"Ukuran": ["M"]})
+def test_campaign_status_filter_finds_each_status(seller_client, status):
+    now = timezone.now()
+    past = {"opens_at": now - datetime.timedelta(days=10), "closes_at": now - datetime.timedelta(days=1)}
+    made = {
+        "open": CampaignFactory(),
+        "coming_soon": CampaignFactory(opens_at=now + datetime.timedelta(days=1)),
+        "closed": CampaignFactory(**past),
+        "draft": CampaignFactory(stage=Campaign.Stage.DRAFT),
+        "completed": CampaignFactory(stage=Campaign.Stage.COMPLETED, **past),
+    }
     response = seller_client.get(reverse("admin:campaigns_campaign_changelist"), {"status": status})
+    assert list(response.context["cl"].result_list) == [made[status]]
+
+
+def _change_data(seller_client, campaign):
+    change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    page = seller_client.get(change_url)
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if name in form.fields and value is not None}
+    for name in ("opens_at", "closes_at"):
+        data.pop(name)
+        data[f"{name}_0"] = timezone.localtime(getattr(campaign, name)).strftime("%Y-%m-%d")
+        data[f"{name}_1"] = timezone.localtime(getattr(campaign, name)).strftime("%H:%M:%S")
+    for name in ("add_products", "image"):
+        data.pop(name, None)
+    items = page.context["inline_admin_formsets"][0].formset
+    data.update(_management("items", total=len(items.forms), initial=len(items.forms)))
+    for index, item_form in enumerate(items.forms):
+        for name in ("id", "campaign", "variant", "price_idr", "quota", "position"):
+            value = item_form.initial.get(name, item_form[name].value())
+            data[f"items-{index}-{name}"] = "" if value is None else value
+    data.update(_management("updates"))
+    return change_url, data
+
+
+def test_saving_the_campaign_form_keeps_units_reserved_in_the_meantime(seller_client):
+    campaign = CampaignFactory(quota_total=50)
+    item = CampaignItemFactory(campaign=campaign, quota=20)
+    change_url, data = _change_data(seller_client, campaign)
+    # Orders come in while the seller has the form open.
+    Campaign.objects.filter(pk=campaign.pk).update(units_reserved=7)
+    CampaignItem.objects.filter(pk=item.pk).update(units_reserved=7)
+
+    data["title"] = "Judul baru"
+    data["items-0-price_idr"] = "199000"
+    response = seller_client.post(change_url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    campaign.refresh_from_db()
+    item.refresh_from_db()
+    assert (campaign.title, campaign.units_reserved) == ("Judul baru", 7)
+    assert (item.price_idr, item.units_reserved) == (199_000, 7)
+
+
+def test_an_item_with_reserved_units_cannot_be_removed(seller_client):
+    campaign = CampaignFactory()
+    item = CampaignItemFactory(campaign=campaign, units_reserved=2)
+    change_url, data = _change_data(seller_client, campaign)
+    data["items-0-DELETE"] = "on"
+    response = seller_client.post(change_url, data)
     assert response.status_code == 200
-    assert response.context["cl"].result_count == (1 if status == "open" else 0)
+    assert CampaignItem.objects.filter(pk=item.pk).exists()
+
+
+def test_moving_the_close_later_reopens_the_campaign_for_the_closing_job(seller_client):
+    now = timezone.now()
+    campaign = CampaignFactory(
+        opens_at=now - datetime.timedelta(days=5), closes_at=now - datetime.timedelta(hours=1), close_processed_at=now
+    )
+    CampaignItemFactory(campaign=campaign)
+    change_url, data = _change_data(seller_client, campaign)
+    later = timezone.localtime(now + datetime.timedelta(days=3))
+    data["closes_at_0"] = later.strftime("%Y-%m-%d")
+    data["closes_at_1"] = later.strftime("%H:%M:%S")
+    data["estimated_ship_date"] = (later.date() + datetime.timedelta(days=14)).isoformat()
+    data["balance_due_date"] = (later.date() + datetime.timedelta(days=7)).isoformat()
+    response = seller_client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    campaign.refresh_from_db()
+    assert campaign.status_at(now) == Campaign.Status.OPEN
+    assert campaign.close_processed_at is None
+
+
+def test_staff_who_may_only_view_cannot_run_actions(client):
+    from django.contrib.auth.models import Permission, User
+
+    viewer = User.objects.create_user("pengamat", password="lihat-saja-123", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_campaign"))
+    client.force_login(viewer)
+    campaign = CampaignFactory(stage=Campaign.Stage.DRAFT)
+    CampaignItemFactory(campaign=campaign)
+    client.post(
+        reverse("admin:campaigns_campaign_changelist"), {"action": "publish", "_selected_action": [campaign.pk]}
+    )
+    campaign.refresh_from_db()
+    assert campaign.stage == Campaign.Stage.DRAFT

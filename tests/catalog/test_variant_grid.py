@@ -68,3 +68,13 @@ def test_renaming_a_value_keeps_its_variants():
     option_type_set_values(option_type=option_type, values=["Merah", "Hijau"])
     assert set(product.variants.filter(is_active=True).values_list("pk", flat=True)) == before
     assert list(option_type.values.values_list("value", flat=True)) == ["Merah", "Hijau"]
+
+
+def test_skus_fit_their_column_however_long_the_names():
+    long_slug = "kemeja-batik-tulis-tangan-motif-parang-rusak-barong-premium-katun-primisima-lengan-panjang"
+    product = product_with_grid(
+        {"Ukuran": ["Extra Extra Large"], "Warna": ["Biru Indigo Alami Tua", "Biru Indigo Alami Muda"]}, slug=long_slug
+    )
+    skus = list(product.variants.values_list("sku", flat=True))
+    assert len(skus) == 2 and len(set(skus)) == 2
+    assert all(len(sku) <= Variant._meta.get_field("sku").max_length for sku in skus)

@@ -10,7 +10,16 @@ def _manage(*args, **environment):
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DEBUG", "PRODUCTION", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "PRODUCTION",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "EMAIL_URL",
+        }
     }
     env.update(environment)
     return subprocess.run(
@@ -24,6 +33,12 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_production_refuses_to_fall_back_to_development_services():
+    result = _manage("check", PRODUCTION="true", SECRET_KEY="x" * 60, ALLOWED_HOSTS="toko.example.id")
+    assert result.returncode != 0
+    assert "DATABASE_URL, REDIS_URL, EMAIL_URL" in result.stderr
+
+
 def test_production_passes_the_deployment_checklist_without_warnings():
     result = _manage(
         "check",
@@ -33,6 +48,9 @@ def test_production_passes_the_deployment_checklist_without_warnings():
         PRODUCTION="true",
         SECRET_KEY="k" * 20 + "-a-long-and-random-production-secret-0123456789",
         ALLOWED_HOSTS="toko.example.id",
+        DATABASE_URL="sqlite:////tmp/prapesan-check.sqlite3",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        EMAIL_URL="smtp+tls://user:secret@smtp.example.id:587",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
