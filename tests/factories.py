@@ -82,3 +82,35 @@ def campaign_with_products(*, products: int, options: dict[str, list[str]], **fi
             )
             position += 1
     return campaign
+
+
+BUYER_DEFAULTS = {
+    "name": "Siti Rahmawati",
+    "phone": "0812-3456-7890",
+    "email": "siti@example.com",
+    "province": "DI Yogyakarta",
+    "city": "Kota Yogyakarta",
+    "district": "Gondokusuman",
+    "postal_code": "55223",
+    "street": "Jl. Kaliurang No. 12, RT 03/RW 05",
+}
+
+
+def buyer(**overrides):
+    from orders.services import BuyerDetails
+
+    return BuyerDetails(**{**BUYER_DEFAULTS, **overrides})
+
+
+def place_order(campaign, lines, *, plan="dp", now=None, **buyer_overrides):
+    """Place an order through the service: `lines` is [(campaign item, quantity)]."""
+    from orders.services import LineRequest, order_place
+
+    return order_place(
+        campaign_id=campaign.pk,
+        lines=[LineRequest(item.pk, quantity) for item, quantity in lines],
+        buyer=buyer(**buyer_overrides),
+        payment_plan=plan,
+        terms_accepted=True,
+        now=now or timezone.now(),
+    )

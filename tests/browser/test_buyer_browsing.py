@@ -28,21 +28,21 @@ def test_buyer_opens_a_campaign_from_home_and_picks_a_variant(phone, campaign):
     phone.get_by_role("link", name="PO Batik Parang Batch 3").click()
 
     expect(phone.get_by_role("heading", name="PO Batik Parang Batch 3")).to_be_visible()
-    sold_out = phone.get_by_role("radio", name=re.compile(r"^S . Sogan"))
+    sold_out = phone.get_by_role("spinbutton", name=re.compile(r"^S . Sogan"))
     expect(sold_out).to_be_disabled()
-    medium = phone.get_by_role("radio", name=re.compile(r"^M . Sogan"))
+    medium = phone.get_by_role("spinbutton", name=re.compile(r"^M . Sogan"))
     expect(medium).to_be_enabled()
-    phone.get_by_text("M / Sogan").click()
-    expect(medium).to_be_checked()
-    expect(phone.locator("[data-selection]")).to_have_text("Pilihanmu: M / Sogan (Rp175.000)")
+    medium.fill("2")
+    expect(phone.locator("[data-selection]")).to_have_text("Pilihanmu: 2 × M / Sogan. Total Rp350.000")
 
 
 def test_variants_can_be_picked_with_the_keyboard(phone, campaign):
     phone.goto(campaign.get_absolute_url())
-    medium = phone.get_by_role("radio", name=re.compile(r"^M . Sogan"))
+    medium = phone.get_by_role("spinbutton", name=re.compile(r"^M . Sogan"))
     medium.focus()
-    phone.keyboard.press("Space")
-    expect(medium).to_be_checked()
+    phone.keyboard.press("ArrowUp")
+    expect(medium).to_have_value("1")
+    expect(phone.locator("[data-selection]")).to_contain_text("1 × M / Sogan")
 
 
 def test_share_links_open_graph_and_copy(phone, campaign, live_server):

@@ -6,12 +6,20 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
 from catalog.models import Product, Variant
+from orders.models import BankAccount, Order
 
 pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return (Product.objects.count(), Variant.objects.count(), Campaign.objects.count(), CampaignItem.objects.count())
+    return (
+        Product.objects.count(),
+        Variant.objects.count(),
+        Campaign.objects.count(),
+        CampaignItem.objects.count(),
+        Order.objects.count(),
+        BankAccount.objects.count(),
+    )
 
 
 def test_demo_setup_loads_a_realistic_shop_and_is_safe_to_run_twice(settings, tmp_path):
@@ -36,6 +44,10 @@ def test_demo_setup_loads_a_realistic_shop_and_is_safe_to_run_twice(settings, tm
     assert limited.quota_total == 25
     batik = Product.objects.get(slug="kemeja-batik-tulis-parang")
     assert batik.variants.count() == 8 and batik.images.exists()
+
+    assert Order.objects.count() == 3
+    assert Order.objects.filter(status=Order.Status.DP_PAID).count() == 1
+    assert BankAccount.objects.count() == 2
 
     password = (tmp_path / "demo-seller-password.txt").read_text()
     assert f"penjual / {password}" in first.getvalue()

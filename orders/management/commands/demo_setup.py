@@ -1,17 +1,18 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from campaigns.demo import demo_catalog_and_campaigns, demo_password_file, demo_seller_ensure
+from campaigns.demo import demo_password_file, demo_seller_ensure
+from orders.demo import demo_shop
 
 
 class Command(BaseCommand):
-    help = "Load the demo shop (products, campaigns) and the seller login; safe to run again."
+    help = "Load the demo shop (products, campaigns, bank accounts, orders) and the seller login; safe to run again."
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Password for a new seller account (default: a random one).")
 
     def handle(self, *args, password=None, **options):
-        campaigns = demo_catalog_and_campaigns(now=timezone.now())
+        campaigns = demo_shop(now=timezone.now())
         self.stdout.write(f"Demo campaigns: {', '.join(campaign.slug for campaign in campaigns)}")
         login = demo_seller_ensure(password=password)
         password_file = demo_password_file()

@@ -1,0 +1,264 @@
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from catalog.money import format_rupiah
+
+from .exceptions import OrderError
+from .models import BankAccount, CampaignDemand, Order, OrderEvent, OrderLine
+from .selectors import campaign_demand
+from .services import order_cancel_unpaid
+
+Status = Order.Status
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(admin.ModelAdmin):
+    list_display = ["bank_name", "account_number", "account_holder", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = ["product_name", "variant_label", "sku", "quantity", "unit_price", "line_total", "note"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("unit price"))
+    def unit_price(self, obj):
+        return format_rupiah(obj.unit_price_idr)
+
+    @admin.display(description=_("line total"))
+    def line_total(self, obj):
+        return format_rupiah(obj.line_total_idr)
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "actor_label", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = _("timeline")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("first", _("First payment overdue")), ("balance", _("Balance overdue"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "first":
+            return queryset.filter(status=Status.PENDING_PAYMENT, payment_deadline__lte=now)
+        if self.value() == "balance":
+            return queryset.filter(status=Status.DP_PAID, balance_due_date__lt=timezone.localdate(now))
+        return queryset
+
+
+class CancelActionForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
+
+
+def whatsapp_url(order: Order) -> str:
+    text = gettext("Hello %(name)s, this is %(shop)s about your order %(number)s (%(campaign)s).") % {
+        "name": order.buyer_name,
+        "shop": settings.SHOP_NAME,
+        "number": order.number,
+        "campaign": order.campaign.title,
+    }
+    return f"https://wa.me/{order.phone.lstrip('+')}?{urlencode({'text': text})}"
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "created_at",
+        "buyer_name",
+        "whatsapp",
+        "campaign",
+        "status",
+        "payment_plan",
+        "units",
+        "total",
+        "payment_deadline",
+    ]
+    list_filter = ["status", "payment_plan", OverdueFilter, "campaign"]
+    search_fields = ["number", "buyer_name", "phone", "email"]
+    list_select_related = ["campaign"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline, OrderEventInline]
+    action_form = CancelActionForm
+    actions = ["cancel_orders"]
+    readonly_fields = [
+        "number",
+        "campaign",
+        "status",
+        "payment_plan",
+        "whatsapp",
+        "units",
+        "total",
+        "first_payment",
+        "unique_code",
+        "first_transfer",
+        "balance",
+        "payment_deadline",
+        "balance_due_date",
+        "terms_accepted_at",
+        "created_at",
+        "buyer_link",
+    ]
+    fieldsets = [
+        (None, {"fields": ["number", "campaign", "status", "payment_plan", "created_at", "buyer_link"]}),
+        (_("Buyer"), {"fields": ["buyer_name", "phone", "whatsapp", "email", "note"]}),
+        (_("Shipping address"), {"fields": ["street", "district", "city", "province", "postal_code"]}),
+        (
+            _("Amounts"),
+            {
+                "fields": [
+                    "units",
+                    "total",
+                    "first_payment",
+                    "unique_code",
+                    "first_transfer",
+                    "balance",
+                    "payment_deadline",
+                    "balance_due_date",
+                    "terms_accepted_at",
+                ]
+            },
+        ),
+        (_("Courier and tracking"), {"fields": ["courier", "tracking_number"]}),
+    ]
+
+    def has_add_permission(self, request):
+        # Orders come from buyers at checkout, where quotas are checked.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("WhatsApp"))
+    def whatsapp(self, obj):
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', whatsapp_url(obj), obj.phone)
+
+    @admin.display(description=_("total"), ordering="total_idr")
+    def total(self, obj):
+        return format_rupiah(obj.total_idr)
+
+    @admin.display(description=_("first payment"))
+    def first_payment(self, obj):
+        return format_rupiah(obj.first_payment_idr)
+
+    @admin.display(description=_("first transfer (with unique code)"))
+    def first_transfer(self, obj):
+        return format_rupiah(obj.first_transfer_idr)
+
+    @admin.display(description=_("balance"))
+    def balance(self, obj):
+        return format_rupiah(obj.balance_idr)
+
+    @admin.display(description=_("buyer's page"))
+    def buyer_link(self, obj):
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), gettext("open")
+        )
+
+    @admin.action(permissions=["change"], description=_("Cancel the selected unpaid orders (with the reason above)"))
+    def cancel_orders(self, request, queryset):
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            self.message_user(request, gettext("Give a reason; the buyer sees it."), messages.ERROR)
+            return
+        cancelled = 0
+        for order in queryset:
+            try:
+                order_cancel_unpaid(order=order, now=timezone.now(), actor=request.user, reason=reason)
+            except OrderError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                cancelled += 1
+        if cancelled:
+            self.message_user(request, gettext("%(count)d orders cancelled.") % {"count": cancelled}, messages.SUCCESS)
+
+
+@admin.register(CampaignDemand)
+class CampaignDemandAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "closes_at", "reserved", "demand_link"]
+    search_fields = ["title"]
+    list_filter = ["stage"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_order")
+
+    @admin.display(description=_("status"))
+    def status(self, obj):
+        return obj.status.label
+
+    @admin.display(description=_("units reserved"))
+    def reserved(self, obj):
+        return f"{obj.units_reserved} / {obj.quota_total}" if obj.quota_total else obj.units_reserved
+
+    @admin.display(description=_("demand"))
+    def demand_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:orders_campaigndemand_demand", args=[obj.pk]),
+            gettext("per variant and day"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:campaign_id>/demand/",
+                self.admin_site.admin_view(self.demand_view),
+                name="orders_campaigndemand_demand",
+            )
+        ] + super().get_urls()
+
+    def demand_view(self, request, campaign_id):
+        campaign = get_object_or_404(CampaignDemand, pk=campaign_id)
+        variants, days = campaign_demand(campaign=campaign)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Demand: %(campaign)s") % {"campaign": campaign.title},
+            "campaign": campaign,
+            "variants": variants,
+            "days": days,
+            "orders_url": reverse("admin:orders_order_changelist")
+            + "?"
+            + urlencode({"campaign__id__exact": campaign.pk}),
+            "units_unpaid": sum(row.units_unpaid for row in variants),
+            "units_paid": sum(row.units_paid for row in variants),
+        }
+        return TemplateResponse(request, "admin/orders/campaign_demand.html", context)

@@ -1,0 +1,45 @@
+from django.utils.translation import gettext as _
+
+
+class OrderError(Exception):
+    """An order rule was broken; the message is fit to show the buyer or seller."""
+
+
+class CampaignNotOpen(OrderError):
+    pass
+
+
+class QuotaExceeded(OrderError):
+    def __init__(self, *, label: str, units_left: int):
+        self.units_left = units_left
+        if units_left:
+            message = _("Only %(left)d left of %(item)s; lower the quantity and order again.")
+        else:
+            message = _("%(item)s has just sold out.")
+        super().__init__(message % {"left": units_left, "item": label})
+
+
+class BuyerLimitExceeded(OrderError):
+    def __init__(self, *, limit: int, already: int):
+        self.limit = limit
+        self.already = already
+        super().__init__(
+            _(
+                "This PO allows %(limit)d units per buyer, and %(already)d are already ordered with this phone number or e-mail."
+            )
+            % {"limit": limit, "already": already}
+        )
+
+
+class InvalidOrder(OrderError):
+    pass
+
+
+class IllegalOrderTransition(OrderError):
+    def __init__(self, *, order, to_status):
+        self.order = order
+        self.to_status = to_status
+        super().__init__(
+            _("Order %(number)s cannot go from %(from)s to %(to)s.")
+            % {"number": order.number, "from": order.get_status_display(), "to": order.Status(to_status).label}
+        )

@@ -1,0 +1,97 @@
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from .exceptions import InvalidOrder
+from .models import Order
+from .services import phone_normalise
+
+QUANTITY_PREFIX = "qty-"
+NOTE_PREFIX = "note-"
+MAX_QUANTITY_PER_LINE = 999
+
+
+def quantities_from(data) -> dict[int, int]:
+    """{campaign item id: quantity} from qty-<id> fields; bad or zero values are left out."""
+    quantities = {}
+    for name, value in data.items():
+        if not name.startswith(QUANTITY_PREFIX):
+            continue
+        try:
+            item_id = int(name.removeprefix(QUANTITY_PREFIX))
+            quantity = int(value)
+        except (TypeError, ValueError):
+            continue
+        if 0 < quantity <= MAX_QUANTITY_PER_LINE:
+            quantities[item_id] = quantity
+    return quantities
+
+
+class CheckoutForm(forms.Form):
+    payment_plan = forms.ChoiceField(label=_("How do you want to pay?"), widget=forms.RadioSelect)
+    buyer_name = forms.CharField(
+        label=_("Full name"), max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = forms.CharField(
+        label=_("WhatsApp number"),
+        max_length=24,
+        help_text=_("For example 0812 3456 7890; the seller contacts you here."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        help_text=_("Your order link is sent here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    province = forms.CharField(
+        label=_("Province"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "address-level1"})
+    )
+    city = forms.CharField(
+        label=_("City or regency"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
+    )
+    district = forms.CharField(
+        label=_("District (kecamatan)"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "address-level3"})
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        min_length=5,
+        max_length=5,
+        validators=[RegexValidator(r"^\d{5}$", _("A postal code has five digits."))],
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    street = forms.CharField(
+        label=_("Street address"),
+        help_text=_("Street, house number, RT/RW, landmarks."),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
+    note = forms.CharField(
+        label=_("Note for the seller (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    terms_accepted = forms.BooleanField(label=_("I have read the PO terms above and accept them."))
+
+    def __init__(self, *args, campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        plans = Order.PaymentPlan
+        choices = []
+        if campaign.payment_terms != campaign.PaymentTerms.DP_REQUIRED:
+            choices.append((plans.FULL, plans.FULL.label))
+        if campaign.allows_down_payment:
+            choices.append((plans.DOWN_PAYMENT, plans.DOWN_PAYMENT.label))
+        self.fields["payment_plan"].choices = choices
+        if len(choices) == 1:
+            self.fields["payment_plan"].initial = choices[0][0]
+
+    def clean_phone(self):
+        try:
+            return phone_normalise(self.cleaned_data["phone"])
+        except InvalidOrder as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class OrderLookupForm(forms.Form):
+    number = forms.CharField(label=_("Order number"), max_length=20, help_text=_("For example PO-2611-00042."))
+    contact = forms.CharField(label=_("WhatsApp number or e-mail used for the order"), max_length=120)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Why are you cancelling? (optional)"), required=False, max_length=300)

@@ -1,0 +1,192 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from campaigns.models import Campaign, CampaignItem
+from catalog.models import Variant
+
+
+def new_order_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class BankAccount(models.Model):
+    """Where buyers transfer to; shown in every order's payment instructions."""
+
+    bank_name = models.CharField(_("bank"), max_length=60, help_text=_("For example: BCA, Mandiri, BRI, BNI."))
+    account_number = models.CharField(_("account number"), max_length=40)
+    account_holder = models.CharField(_("account holder"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+
+    def __str__(self):
+        return f"{self.bank_name} {self.account_number} a.n. {self.account_holder}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("Waiting for payment")
+        DP_PAID = "dp_paid", _("DP paid")
+        PAID = "paid", _("Paid in full")
+        SHIPPED = "shipped", _("Shipped")
+        COMPLETED = "completed", _("Completed")
+        EXPIRED = "expired", _("Expired")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class PaymentPlan(models.TextChoices):
+        FULL = "full", _("Pay in full")
+        DOWN_PAYMENT = "dp", _("DP now, balance later")
+
+    # Orders that hold their units; the others gave them back.
+    LIVE_STATUSES = (Status.PENDING_PAYMENT, Status.DP_PAID, Status.PAID, Status.SHIPPED, Status.COMPLETED)
+
+    # Set right after the insert from the primary key (PO-2611-00042); NULL until then.
+    number = models.CharField(_("order number"), max_length=20, unique=True, null=True, editable=False)  # noqa: DJ001
+    token = models.CharField(max_length=64, unique=True, default=new_order_token, editable=False)
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="orders", verbose_name=_("campaign"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT)
+    payment_plan = models.CharField(_("payment plan"), max_length=10, choices=PaymentPlan.choices)
+
+    buyer_name = models.CharField(_("name"), max_length=120)
+    phone = models.CharField(_("WhatsApp number"), max_length=20, help_text=_("Stored as +62..."))
+    email = models.EmailField(_("e-mail"))
+    province = models.CharField(_("province"), max_length=60)
+    city = models.CharField(_("city or regency"), max_length=80)
+    district = models.CharField(_("district (kecamatan)"), max_length=80)
+    postal_code = models.CharField(_("postal code"), max_length=5)
+    street = models.TextField(_("street address"))
+    note = models.TextField(_("order note"), blank=True)
+
+    units = models.PositiveIntegerField(_("units"))
+    total_idr = models.PositiveBigIntegerField(_("total (Rp)"))
+    first_payment_idr = models.PositiveBigIntegerField(
+        _("first payment (Rp)"), help_text=_("The DP, or the total when paying in full; without the unique code.")
+    )
+    unique_code = models.PositiveSmallIntegerField(_("unique code"))
+    first_transfer_idr = models.PositiveBigIntegerField(_("first transfer (Rp)"))
+    payment_deadline = models.DateTimeField(_("pay by"))
+    balance_due_date = models.DateField(_("balance due date"), null=True, blank=True)
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"))
+    language = models.CharField(_("language"), max_length=10, default="id", help_text=_("For e-mails to the buyer."))
+    tracking_number = models.CharField(_("tracking number (resi)"), max_length=60, blank=True)
+    courier = models.CharField(_("courier"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("ordered at"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["status", "payment_deadline"], name="order_status_deadline"),
+            models.Index(fields=["campaign", "phone"], name="order_campaign_phone"),
+            models.Index(fields=["campaign", "email"], name="order_campaign_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(units__gt=0), name="order_units_positive"),
+            models.CheckConstraint(
+                condition=Q(unique_code__gte=1, unique_code__lte=999), name="order_unique_code_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_payment_idr__lte=F("total_idr")), name="order_first_payment_within_total"
+            ),
+            models.CheckConstraint(
+                condition=Q(first_transfer_idr=F("first_payment_idr") + F("unique_code")),
+                name="order_first_transfer_adds_code",
+            ),
+            # The seller tells transfers apart by amount: no two unpaid orders share one.
+            models.UniqueConstraint(
+                fields=["first_transfer_idr"],
+                condition=Q(status="pending_payment"),
+                name="order_unpaid_transfer_amount_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number or f"#{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("orders:detail", args=[self.token])
+
+    @property
+    def balance_idr(self) -> int:
+        return self.total_idr - self.first_payment_idr
+
+
+class OrderLine(models.Model):
+    """What was ordered, with name and price copied at ordering time."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("order"))
+    campaign_item = models.ForeignKey(
+        CampaignItem, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("campaign item")
+    )
+    variant = models.ForeignKey(
+        Variant, on_delete=models.PROTECT, related_name="order_lines", verbose_name=_("variant")
+    )
+    product_name = models.CharField(_("product"), max_length=150)
+    variant_label = models.CharField(_("variant"), max_length=200, blank=True)
+    sku = models.CharField(_("SKU"), max_length=80)
+    unit_price_idr = models.PositiveBigIntegerField(_("unit price (Rp)"))
+    quantity = models.PositiveIntegerField(_("quantity"))
+    line_total_idr = models.PositiveBigIntegerField(_("line total (Rp)"))
+    note = models.CharField(
+        _("note for this item"),
+        max_length=200,
+        blank=True,
+        help_text=_("For custom work: a name to embroider, a text on a cake."),
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(line_total_idr=F("unit_price_idr") * F("quantity")),
+                name="order_line_total_is_price_times_quantity",
+            ),
+        ]
+
+    def __str__(self):
+        label = f"{self.product_name} ({self.variant_label})" if self.variant_label else self.product_name
+        return f"{self.quantity} x {label}"
+
+
+class OrderEvent(models.Model):
+    """One status change: who, when, from, to and why. Never edited."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", verbose_name=_("order"))
+    at = models.DateTimeField(_("at"))
+    from_status = models.CharField(_("from"), max_length=20, choices=Order.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Order.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("staff member")
+    )
+    actor_label = models.CharField(_("by"), max_length=60, help_text=_("buyer, system, or the staff member's name"))
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+
+    def __str__(self):
+        return f"{self.from_status or '-'} -> {self.to_status}"
+
+
+class CampaignDemand(Campaign):
+    """Campaigns seen through their orders, for the seller's demand view."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("demand per campaign")
+        verbose_name_plural = _("demand per campaign")

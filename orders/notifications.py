@@ -1,0 +1,23 @@
+"""E-mails to buyers, in the language they ordered in. Sent from Celery tasks."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import BankAccount, Order
+
+
+def order_email_send(*, order: Order, template: str) -> None:
+    """Render orders/email/<template>_subject.txt and _body.txt for the order and send it."""
+    with translation.override(order.language):
+        context = {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "bank_accounts": list(BankAccount.objects.filter(is_active=True)),
+            "order_url": settings.SITE_URL.rstrip("/") + order.get_absolute_url(),
+            "SHOP_NAME": settings.SHOP_NAME,
+        }
+        subject = " ".join(render_to_string(f"orders/email/{template}_subject.txt", context).split())
+        body = render_to_string(f"orders/email/{template}_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email])

@@ -1,0 +1,99 @@
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404
+
+from campaigns.models import Campaign, CampaignItem, CampaignUpdate
+
+from .models import BankAccount, Order, OrderEvent, OrderLine
+
+Status = Order.Status
+UNPAID = (Status.PENDING_PAYMENT,)
+PAID = (Status.DP_PAID, Status.PAID, Status.SHIPPED, Status.COMPLETED)
+
+
+def order_get_for_buyer(*, token: str) -> Order:
+    """The order behind a private link, with all its page shows; 404 for any other token."""
+    return get_object_or_404(
+        Order.objects.select_related("campaign").prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+            Prefetch("events", queryset=OrderEvent.objects.order_by("at", "pk")),
+            Prefetch("campaign__updates", queryset=CampaignUpdate.objects.order_by("-posted_at", "-pk")),
+        ),
+        token=token,
+    )
+
+
+def bank_account_list_active() -> list[BankAccount]:
+    return list(BankAccount.objects.filter(is_active=True))
+
+
+def checkout_items(*, campaign: Campaign, item_ids) -> dict[int, CampaignItem]:
+    """The campaign's items on sale among `item_ids`, with what a checkout line shows."""
+    return {
+        item.pk: item
+        for item in CampaignItem.objects.filter(
+            campaign=campaign, pk__in=item_ids, variant__is_active=True, variant__product__is_active=True
+        )
+        .select_related("variant__product")
+        .prefetch_related("variant__option_values")
+    }
+
+
+@dataclass
+class VariantDemand:
+    item: CampaignItem
+    units_unpaid: int
+    units_paid: int
+
+    @property
+    def units_left(self) -> int | None:
+        return None if self.item.quota is None else self.item.quota - self.item.units_reserved
+
+
+@dataclass
+class DayDemand:
+    day: datetime.date
+    orders: int
+    units: int
+
+
+def campaign_demand(*, campaign: Campaign) -> tuple[list[VariantDemand], list[DayDemand]]:
+    """Units ordered per variant (unpaid and paid) and orders per day, in three queries."""
+    per_item = {
+        row["campaign_item_id"]: row
+        for row in OrderLine.objects.filter(order__campaign=campaign)
+        .values("campaign_item_id")
+        .annotate(
+            unpaid=Sum("quantity", filter=Q(order__status__in=UNPAID), default=0),
+            paid=Sum("quantity", filter=Q(order__status__in=PAID), default=0),
+        )
+    }
+    items = (
+        CampaignItem.objects.filter(campaign=campaign)
+        .select_related("variant__product")
+        .prefetch_related("variant__option_values")
+    )
+    variants = [
+        VariantDemand(
+            item=item,
+            units_unpaid=per_item.get(item.pk, {}).get("unpaid", 0),
+            units_paid=per_item.get(item.pk, {}).get("paid", 0),
+        )
+        for item in items.order_by("position", "pk")
+    ]
+    days = [
+        DayDemand(day=row["day"], orders=row["orders"], units=row["units"])
+        for row in Order.objects.filter(campaign=campaign)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(orders=Count("pk"), units=Sum("units"))
+        .order_by("day")
+    ]
+    return variants, days
+
+
+def order_list_for_admin(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    return queryset.select_related("campaign")

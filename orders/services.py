@@ -1,0 +1,396 @@
+import datetime
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+import phonenumbers
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Campaign, CampaignItem
+
+from .exceptions import BuyerLimitExceeded, CampaignNotOpen, IllegalOrderTransition, InvalidOrder, QuotaExceeded
+from .models import Order, OrderEvent, OrderLine
+
+Status = Order.Status
+Plan = Order.PaymentPlan
+
+# The one table of allowed moves; every move goes through order_transition.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    Status.PENDING_PAYMENT: {Status.DP_PAID, Status.PAID, Status.EXPIRED, Status.CANCELLED},
+    Status.DP_PAID: {Status.PAID, Status.CANCELLED},
+    Status.PAID: {Status.SHIPPED, Status.CANCELLED},
+    Status.SHIPPED: {Status.COMPLETED},
+    Status.COMPLETED: set(),
+    Status.EXPIRED: set(),
+    Status.CANCELLED: set(),
+}
+# Moves that give the order's units back to the quotas.
+RELEASES_UNITS = {Status.EXPIRED, Status.CANCELLED}
+UNIQUE_CODE_MAX = 999
+BUYER = "buyer"
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    campaign_item_id: int
+    quantity: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BuyerDetails:
+    name: str
+    phone: str
+    email: str
+    province: str
+    city: str
+    district: str
+    postal_code: str
+    street: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What an order costs and what is paid when, before the kode unik."""
+
+    units: int
+    total_idr: int
+    down_payment_idr: int | None  # None when the campaign takes full payment only
+
+    @property
+    def balance_idr(self) -> int | None:
+        return None if self.down_payment_idr is None else self.total_idr - self.down_payment_idr
+
+    def first_payment_idr(self, payment_plan: str) -> int:
+        return self.down_payment_idr if payment_plan == Plan.DOWN_PAYMENT else self.total_idr
+
+
+def order_quote(*, campaign: Campaign, prices_and_quantities: list[tuple[int, int]]) -> Quote:
+    units = sum(quantity for _price, quantity in prices_and_quantities)
+    total = sum(price * quantity for price, quantity in prices_and_quantities)
+    down_payment = campaign.down_payment_for(total_idr=total, units=units) if campaign.allows_down_payment else None
+    return Quote(units=units, total_idr=total, down_payment_idr=down_payment)
+
+
+def phone_normalise(raw: str) -> str:
+    """An Indonesian mobile (WhatsApp) number as +62..., or InvalidOrder."""
+    try:
+        number = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException:
+        number = None
+    mobile_types = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+    if (
+        number is None
+        or number.country_code != 62
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) not in mobile_types
+    ):
+        raise InvalidOrder(_("Give an Indonesian WhatsApp number, for example 0812 3456 7890."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _actor_label(actor) -> str:
+    return actor.get_full_name() or actor.get_username()
+
+
+def order_transition(
+    *, order: Order, to_status: str, now: datetime.datetime, actor=None, actor_label: str = "", reason: str = ""
+) -> OrderEvent:
+    """Move a locked order to `to_status`, write its event and give units back if it ends.
+
+    Call inside a transaction with the order locked (select_for_update), so
+    the check and the move happen once whatever runs at the same time.
+    """
+    if to_status not in ALLOWED_TRANSITIONS[order.status]:
+        raise IllegalOrderTransition(order=order, to_status=to_status)
+    from_status = order.status
+    order.status = to_status
+    order.save(update_fields=["status"])
+    if to_status in RELEASES_UNITS:
+        _units_release(order)
+    return OrderEvent.objects.create(
+        order=order,
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label or (_actor_label(actor) if actor else SYSTEM),
+        reason=reason,
+    )
+
+
+def _units_release(order: Order) -> None:
+    per_item: dict[int, int] = defaultdict(int)
+    for campaign_item_id, quantity in order.lines.values_list("campaign_item_id", "quantity"):
+        per_item[campaign_item_id] += quantity
+    for campaign_item_id in sorted(per_item):
+        CampaignItem.objects.filter(pk=campaign_item_id).update(
+            units_reserved=F("units_reserved") - per_item[campaign_item_id]
+        )
+    Campaign.objects.filter(pk=order.campaign_id).update(units_reserved=F("units_reserved") - order.units)
+
+
+def _units_reserve(*, campaign: Campaign, per_item: dict[int, int]) -> None:
+    for campaign_item_id in sorted(per_item):
+        CampaignItem.objects.filter(pk=campaign_item_id).update(
+            units_reserved=F("units_reserved") + per_item[campaign_item_id]
+        )
+    Campaign.objects.filter(pk=campaign.pk).update(units_reserved=F("units_reserved") + sum(per_item.values()))
+
+
+def _closed_message(campaign: Campaign, now: datetime.datetime) -> str:
+    if campaign.status_at(now) == Campaign.Status.COMING_SOON:
+        return _("This PO has not opened yet; come back when it opens.")
+    return _("This PO is closed; orders are no longer taken.")
+
+
+def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
+    merged: dict[int, LineRequest] = {}
+    for line in lines:
+        if line.quantity <= 0:
+            continue
+        if line.campaign_item_id in merged:
+            raise InvalidOrder(_("Each variant appears once in an order."))
+        merged[line.campaign_item_id] = line
+    if not merged:
+        raise InvalidOrder(_("Choose at least one variant and a quantity."))
+    return merged
+
+
+def _buyer_units_already(*, campaign: Campaign, phone: str, email: str) -> int:
+    return (
+        Order.objects.filter(campaign=campaign, status__in=Order.LIVE_STATUSES)
+        .filter(Q(phone=phone) | Q(email__iexact=email))
+        .aggregate(units=Sum("units"))["units"]
+        or 0
+    )
+
+
+def _free_unique_codes(first_payment_idr: int) -> list[int]:
+    taken = set(
+        Order.objects.filter(
+            status=Status.PENDING_PAYMENT,
+            first_transfer_idr__gt=first_payment_idr,
+            first_transfer_idr__lte=first_payment_idr + UNIQUE_CODE_MAX,
+        ).values_list("first_transfer_idr", flat=True)
+    )
+    return [code for code in range(1, UNIQUE_CODE_MAX + 1) if first_payment_idr + code not in taken]
+
+
+def order_place(
+    *,
+    campaign_id: int,
+    lines: list[LineRequest],
+    buyer: BuyerDetails,
+    payment_plan: str,
+    terms_accepted: bool,
+    language: str = "id",
+    now: datetime.datetime,
+) -> Order:
+    """Place a PO and reserve its units, or raise an OrderError and change nothing.
+
+    The campaign row is locked first, then its items in id order, so the
+    quota checks and the reservation happen as one step under any rush.
+    """
+    if not terms_accepted:
+        raise InvalidOrder(_("Read and accept the PO terms to order."))
+    wanted = _validate_lines(lines)
+    phone = phone_normalise(buyer.phone)
+    email = buyer.email.strip().lower()
+
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        if campaign.status_at(now) != Campaign.Status.OPEN:
+            raise CampaignNotOpen(_closed_message(campaign, now))
+        if payment_plan not in Plan.values:
+            raise InvalidOrder(_("Choose how to pay."))
+        if payment_plan == Plan.DOWN_PAYMENT and not campaign.allows_down_payment:
+            raise InvalidOrder(_("This PO takes full payment only."))
+        if payment_plan == Plan.FULL and campaign.payment_terms == Campaign.PaymentTerms.DP_REQUIRED:
+            raise InvalidOrder(_("This PO takes a DP first; the balance follows later."))
+
+        items = {
+            item.pk: item
+            for item in CampaignItem.objects.select_for_update(of=("self",))
+            .filter(campaign=campaign, pk__in=wanted, variant__is_active=True, variant__product__is_active=True)
+            .select_related("variant__product")
+            .prefetch_related("variant__option_values")
+            .order_by("pk")
+        }
+        if set(items) != set(wanted):
+            raise InvalidOrder(_("A chosen variant is not sold in this PO any more; choose again."))
+
+        for item_id, line in wanted.items():
+            item = items[item_id]
+            if item.quota is not None and item.quota - item.units_reserved < line.quantity:
+                raise QuotaExceeded(label=str(item.variant), units_left=max(item.quota - item.units_reserved, 0))
+        units = sum(line.quantity for line in wanted.values())
+        if campaign.quota_total is not None and campaign.quota_total - campaign.units_reserved < units:
+            raise QuotaExceeded(label=campaign.title, units_left=campaign.units_left)
+        if campaign.per_buyer_limit is not None:
+            already = _buyer_units_already(campaign=campaign, phone=phone, email=email)
+            if already + units > campaign.per_buyer_limit:
+                raise BuyerLimitExceeded(limit=campaign.per_buyer_limit, already=already)
+
+        quote = order_quote(
+            campaign=campaign,
+            prices_and_quantities=[(items[item_id].price_idr, line.quantity) for item_id, line in wanted.items()],
+        )
+        order = _order_create_with_unique_code(
+            campaign=campaign,
+            payment_plan=payment_plan,
+            buyer=buyer,
+            phone=phone,
+            email=email,
+            units=units,
+            total=quote.total_idr,
+            first_payment=quote.first_payment_idr(payment_plan),
+            language=language,
+            now=now,
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    campaign_item=items[item_id],
+                    variant=items[item_id].variant,
+                    product_name=items[item_id].variant.product.name,
+                    variant_label=items[item_id].variant.label,
+                    sku=items[item_id].variant.sku,
+                    unit_price_idr=items[item_id].price_idr,
+                    quantity=line.quantity,
+                    line_total_idr=items[item_id].price_idr * line.quantity,
+                    note=line.note.strip()[:200],
+                )
+                for item_id, line in wanted.items()
+            ]
+        )
+        _units_reserve(campaign=campaign, per_item={item_id: line.quantity for item_id, line in wanted.items()})
+        OrderEvent.objects.create(order=order, at=now, from_status="", to_status=order.status, actor_label=BUYER)
+
+        from .tasks import order_placed_notify_task
+
+        order_placed_notify_task.delay_on_commit(order.pk)
+    return order
+
+
+def _order_create_with_unique_code(
+    *, campaign, payment_plan, buyer, phone, email, units, total, first_payment, language, now
+) -> Order:
+    """Create the order with a kode unik that no other unpaid order's amount uses.
+
+    The database enforces it (a partial unique index); an order placed at the
+    same moment in another campaign may take the same code, so try another.
+    """
+    for _attempt in range(5):
+        free = _free_unique_codes(first_payment)
+        if not free:
+            break
+        code = secrets.choice(free)
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    campaign=campaign,
+                    payment_plan=payment_plan,
+                    buyer_name=buyer.name.strip(),
+                    phone=phone,
+                    email=email,
+                    province=buyer.province.strip(),
+                    city=buyer.city.strip(),
+                    district=buyer.district.strip(),
+                    postal_code=buyer.postal_code.strip(),
+                    street=buyer.street.strip(),
+                    note=buyer.note.strip(),
+                    units=units,
+                    total_idr=total,
+                    first_payment_idr=first_payment,
+                    unique_code=code,
+                    first_transfer_idr=first_payment + code,
+                    payment_deadline=now + datetime.timedelta(hours=campaign.unpaid_expiry_hours),
+                    balance_due_date=campaign.balance_due_date if first_payment < total else None,
+                    terms_accepted_at=now,
+                    language=language,
+                    created_at=now,
+                )
+        except IntegrityError:
+            continue
+        order.number = f"PO-{timezone.localtime(now):%y%m}-{order.pk:05d}"
+        order.save(update_fields=["number"])
+        return order
+    raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
+
+
+def order_expire_overdue(*, now: datetime.datetime) -> int:
+    """Expire every unpaid order past its deadline; safe to run twice or at once."""
+    due = list(
+        Order.objects.filter(status=Status.PENDING_PAYMENT, payment_deadline__lte=now).values_list("pk", "campaign_id")
+    )
+    expired = 0
+    for order_id, campaign_id in due:
+        with transaction.atomic():
+            Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.status != Status.PENDING_PAYMENT or order.payment_deadline > now:
+                continue
+            order_transition(
+                order=order,
+                to_status=Status.EXPIRED,
+                now=now,
+                actor_label=SYSTEM,
+                reason=_("Not paid by the deadline."),
+            )
+            from .tasks import order_expired_notify_task
+
+            order_expired_notify_task.delay_on_commit(order.pk)
+            expired += 1
+    return expired
+
+
+def order_cancel_unpaid(*, order: Order, now: datetime.datetime, actor=None, reason: str = "") -> Order:
+    """Cancel an order nothing was paid on yet, giving its units back once.
+
+    A paid order is cancelled with a refund, by the payments service.
+    """
+    with transaction.atomic():
+        Campaign.objects.select_for_update().filter(pk=order.campaign_id).first()
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status != Status.PENDING_PAYMENT:
+            raise IllegalOrderTransition(order=order, to_status=Status.CANCELLED)
+        order_transition(
+            order=order,
+            to_status=Status.CANCELLED,
+            now=now,
+            actor=actor,
+            actor_label="" if actor else BUYER,
+            reason=reason,
+        )
+        from .tasks import order_cancelled_notify_task
+
+        order_cancelled_notify_task.delay_on_commit(order.pk)
+    return order
+
+
+def order_lookup_send_link(*, number: str, contact: str) -> None:
+    """Send the order's private link to its e-mail when number and phone or e-mail match.
+
+    Says nothing either way, so nobody learns which orders exist.
+    """
+    order = Order.objects.filter(number__iexact=number.strip()).first()
+    if order is None:
+        return
+    contact = contact.strip()
+    matches = contact.lower() == order.email
+    if not matches:
+        try:
+            matches = phone_normalise(contact) == order.phone
+        except InvalidOrder:
+            matches = False
+    if matches:
+        from .tasks import order_link_send_task
+
+        order_link_send_task.delay(order.pk)

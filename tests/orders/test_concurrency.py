@@ -1,0 +1,165 @@
+"""Many buyers at once, through the real checkout, on PostgreSQL.
+
+SQLite runs one writer at a time, so a race there proves nothing; these
+tests run in the PostgreSQL + Redis pass of the suite (CI runs both).
+"""
+
+import datetime
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignItem
+from orders.models import Order
+from orders.services import order_expire_overdue, order_transition
+from tests.factories import BUYER_DEFAULTS, campaign_with_products, place_order
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are tested on PostgreSQL"),
+]
+BUYERS = 50
+
+
+def _race(worker, count=BUYERS):
+    """Start `count` threads together and collect what each returns."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait()
+            results[index] = worker(index)
+        except Exception as error:  # what a buyer would see as an error 500
+            results[index] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def _no_errors(codes) -> bool:
+    return all(isinstance(code, int) and code < 500 for code in codes)
+
+
+def _checkout(campaign, item_quantities, index, *, phone=None, email=None):
+    data = {
+        **{f"qty-{item.pk}": str(quantity) for item, quantity in item_quantities},
+        "payment_plan": "full",
+        "buyer_name": f"Pembeli {index}",
+        "phone": phone or f"0812{index:08d}",
+        "email": email or f"pembeli{index}@example.com",
+        "province": BUYER_DEFAULTS["province"],
+        "city": BUYER_DEFAULTS["city"],
+        "district": BUYER_DEFAULTS["district"],
+        "postal_code": BUYER_DEFAULTS["postal_code"],
+        "street": BUYER_DEFAULTS["street"],
+        "terms_accepted": "on",
+    }
+    response = Client().post(reverse("orders:checkout", args=[campaign.slug]), data)
+    return response.status_code
+
+
+def _campaign(**fields):
+    campaign = campaign_with_products(
+        products=1, options={"Ukuran": ["S", "M", "L", "XL"]}, payment_terms="dp_allowed", **fields
+    )
+    return campaign, list(campaign.items.order_by("position"))
+
+
+def test_fifty_buyers_racing_for_a_quota_of_ten_get_exactly_ten():
+    campaign, items = _campaign()
+    CampaignItem.objects.filter(pk=items[0].pk).update(quota=10)
+
+    codes = _race(lambda index: _checkout(campaign, [(items[0], 1)], index))
+
+    assert _no_errors(codes)
+    assert codes.count(302) == 10  # sent on to the confirmation page
+    assert codes.count(200) == BUYERS - 10  # the form again, with the sold-out message
+    items[0].refresh_from_db()
+    assert items[0].units_reserved == 10
+    assert Order.objects.filter(status=Order.Status.PENDING_PAYMENT).count() == 10
+    assert len(set(Order.objects.values_list("first_transfer_idr", flat=True))) == 10
+
+
+def test_the_campaign_wide_quota_holds_across_variants():
+    campaign, items = _campaign(quota_total=10)
+
+    codes = _race(lambda index: _checkout(campaign, [(items[index % 4], 1)], index))
+
+    assert _no_errors(codes)
+    assert codes.count(302) == 10
+    campaign.refresh_from_db()
+    assert campaign.units_reserved == 10
+    assert sum(CampaignItem.objects.filter(campaign=campaign).values_list("units_reserved", flat=True)) == 10
+
+
+def test_one_buyer_in_fifty_tabs_stays_within_the_per_buyer_limit():
+    campaign, items = _campaign(per_buyer_limit=3)
+
+    codes = _race(
+        lambda index: _checkout(
+            campaign, [(items[index % 4], 1)], index, phone="081234567890", email=f"tab{index}@example.com"
+        )
+    )
+
+    assert _no_errors(codes)
+    assert codes.count(302) == 3
+    assert Order.objects.filter(campaign=campaign).count() == 3
+
+
+def test_expiry_running_twice_at_once_gives_units_back_once():
+    campaign, items = _campaign()
+    past = timezone.now() - datetime.timedelta(days=2)
+    Campaign.objects.filter(pk=campaign.pk).update(opens_at=past - datetime.timedelta(days=1))
+    for index in range(5):
+        place_order(campaign, [(items[0], 2)], now=past, phone=f"0813{index:08d}", email=f"e{index}@example.com")
+
+    expired = _race(lambda index: order_expire_overdue(now=timezone.now()), count=4)
+
+    assert sum(expired) == 5
+    items[0].refresh_from_db()
+    campaign.refresh_from_db()
+    assert (items[0].units_reserved, campaign.units_reserved) == (0, 0)
+
+
+def test_expiry_at_the_same_moment_as_a_payment_counts_units_once():
+    from django.db import transaction
+
+    campaign, items = _campaign()
+    past = timezone.now() - datetime.timedelta(days=2)
+    Campaign.objects.filter(pk=campaign.pk).update(opens_at=past - datetime.timedelta(days=1))
+    orders = [
+        place_order(campaign, [(items[0], 1)], now=past, phone=f"0814{index:08d}", email=f"p{index}@example.com")
+        for index in range(10)
+    ]
+
+    def pay(order):
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            if locked.status == Order.Status.PENDING_PAYMENT:
+                order_transition(order=locked, to_status=Order.Status.DP_PAID, now=timezone.now(), actor_label="system")
+
+    def work(index):
+        if index < len(orders):
+            pay(orders[index])
+        else:
+            order_expire_overdue(now=timezone.now())
+
+    _race(work, count=len(orders) + 2)
+
+    paid = Order.objects.filter(status=Order.Status.DP_PAID).count()
+    expired = Order.objects.filter(status=Order.Status.EXPIRED).count()
+    assert paid + expired == 10
+    items[0].refresh_from_db()
+    assert items[0].units_reserved == paid

@@ -1,0 +1,194 @@
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignItem
+from campaigns.services import campaign_update_post
+from orders.models import BankAccount, Order
+from tests.factories import BUYER_DEFAULTS, campaign_with_products, place_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign():
+    BankAccount.objects.create(bank_name="BCA", account_number="1234567890", account_holder="Toko Batik Sekar")
+    campaign = campaign_with_products(products=1, options={"Ukuran": ["S", "M"]}, dp_percent=50)
+    CampaignItem.objects.filter(campaign=campaign).update(price_idr=150_000, quota=10)
+    return campaign
+
+
+def _form(campaign, quantities, **overrides):
+    data = {
+        **{f"qty-{item.pk}": str(quantity) for item, quantity in quantities},
+        "payment_plan": "dp",
+        "buyer_name": BUYER_DEFAULTS["name"],
+        "phone": BUYER_DEFAULTS["phone"],
+        "email": BUYER_DEFAULTS["email"],
+        "province": BUYER_DEFAULTS["province"],
+        "city": BUYER_DEFAULTS["city"],
+        "district": BUYER_DEFAULTS["district"],
+        "postal_code": BUYER_DEFAULTS["postal_code"],
+        "street": BUYER_DEFAULTS["street"],
+        "terms_accepted": "on",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_checkout_shows_total_dp_balance_deadlines_and_terms_before_ordering(client, campaign):
+    small, medium = campaign.items.order_by("position")
+    page = client.get(reverse("orders:checkout", args=[campaign.slug]), {f"qty-{small.pk}": 2, f"qty-{medium.pk}": 1})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Rp450.000" in html  # total
+    assert "Rp225.000" in html  # DP now, and the balance later
+    assert campaign.balance_due_date.strftime("%Y") in html
+    assert page.context["quote"].balance_idr == 225_000
+    assert 'name="terms_accepted"' in html
+    assert "dikembalikan" in html  # the refund rule, in Indonesian
+
+
+def test_checkout_without_a_quantity_goes_back_with_a_message(client, campaign):
+    response = client.get(reverse("orders:checkout", args=[campaign.slug]), follow=True)
+    assert response.redirect_chain[-1][0] == campaign.get_absolute_url()
+    assert "Pilih" in response.content.decode()
+
+
+def test_a_buyer_orders_and_sees_exactly_what_to_transfer(client, campaign):
+    small, medium = campaign.items.order_by("position")
+    response = client.post(
+        reverse("orders:checkout", args=[campaign.slug]),
+        _form(campaign, [(small, 2), (medium, 1)], **{f"note-{small.pk}": "Bordir nama: Budi"}),
+    )
+    order = Order.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("orders:placed", args=[order.token])
+    assert order.lines.get(campaign_item=small).note == "Bordir nama: Budi"
+
+    html = client.get(response["Location"]).content.decode()
+    amount = f"Rp{order.first_transfer_idr:,}".replace(",", ".")
+    assert amount in html
+    assert "BCA" in html and "1234567890" in html and "Toko Batik Sekar" in html
+    assert order.get_absolute_url() in html
+
+
+def test_bad_input_gets_a_message_keeps_the_form_and_orders_nothing(client, campaign):
+    small, _ = campaign.items.order_by("position")
+    response = client.post(
+        reverse("orders:checkout", args=[campaign.slug]), _form(campaign, [(small, 1)], phone="12345", postal_code="55")
+    )
+    assert response.status_code == 200
+    assert not Order.objects.exists()
+    form = response.context["form"]
+    assert set(form.errors) == {"phone", "postal_code"}
+    assert form["buyer_name"].value() == BUYER_DEFAULTS["name"]
+    small.refresh_from_db()
+    assert small.units_reserved == 0
+
+
+def test_losing_the_race_gives_a_clear_message_and_no_order(client, campaign):
+    small, _ = campaign.items.order_by("position")
+    CampaignItem.objects.filter(pk=small.pk).update(units_reserved=9)
+    response = client.post(reverse("orders:checkout", args=[campaign.slug]), _form(campaign, [(small, 2)]))
+    assert response.status_code == 200
+    assert not Order.objects.exists()
+    messages = [str(message) for message in response.context["messages"]]
+    assert any("1" in message for message in messages), messages
+
+
+def test_a_page_opened_before_closing_cannot_order_after_it(client, campaign):
+    small, _ = campaign.items.order_by("position")
+    Campaign.objects.filter(pk=campaign.pk).update(closes_at=timezone.now() - datetime.timedelta(seconds=1))
+    response = client.post(reverse("orders:checkout", args=[campaign.slug]), _form(campaign, [(small, 1)]), follow=True)
+    assert not Order.objects.exists()
+    assert response.redirect_chain[-1][0] == campaign.get_absolute_url()
+    assert "tidak dibuka" in response.content.decode() or "ditutup" in response.content.decode()
+
+
+def test_the_order_page_needs_the_token(client, campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    assert client.get(order.get_absolute_url()).status_code == 200
+    assert client.get(reverse("orders:detail", args=["bukan-token-yang-benar"])).status_code == 404
+    assert client.get(reverse("orders:detail", args=[str(order.pk)])).status_code == 404
+    assert client.get(reverse("orders:detail", args=[order.number])).status_code == 404
+
+
+def test_the_order_page_shows_lines_amounts_timeline_and_updates(client, campaign):
+    order = place_order(campaign, [(campaign.items.first(), 2)])
+    campaign_update_post(
+        campaign=campaign, message="Produksi mundur seminggu.", new_estimated_ship_date=None, now=timezone.now()
+    )
+    Order.objects.filter(pk=order.pk).update(courier="JNE", tracking_number="JN1234567890")
+    html = client.get(order.get_absolute_url()).content.decode()
+    assert "Rp300.000" in html and "Rp150.000" in html
+    assert "Produksi mundur seminggu." in html
+    assert "JN1234567890" in html
+    assert 'name="robots" content="noindex"' in html
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_order_and_checkout_pages_run_a_fixed_number_of_queries(client):
+    BankAccount.objects.create(bank_name="BCA", account_number="1", account_holder="A")
+    counts = {}
+    for size in (1, 6):
+        campaign = campaign_with_products(products=size, options={"Ukuran": ["S", "M"]})
+        items = list(campaign.items.all())
+        order = place_order(
+            campaign, [(item, 1) for item in items], email=f"q{size}@example.com", phone=f"08121234{size:04d}"
+        )
+        for number in range(size):
+            campaign_update_post(
+                campaign=campaign, message=f"Kabar {number}", new_estimated_ship_date=None, now=timezone.now()
+            )
+        checkout = (
+            reverse("orders:checkout", args=[campaign.slug]) + "?" + "&".join(f"qty-{item.pk}=1" for item in items)
+        )
+        counts[size] = (_queries(client, order.get_absolute_url()), _queries(client, checkout))
+    assert counts[1] == counts[6] == (5, 3)
+
+
+def test_the_buyer_cancels_an_unpaid_order_from_its_page(client, campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    response = client.post(reverse("orders:cancel", args=[order.token]), {"reason": "Berubah pikiran"}, follow=True)
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert "dibatalkan" in response.content.decode()
+
+
+@pytest.mark.parametrize("contact", ["siti@example.com", "+62 812-3456-7890"])
+def test_lookup_sends_the_link_when_number_and_contact_match(client, campaign, contact, eager_tasks):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    mail.outbox.clear()
+    client.post(reverse("orders:lookup"), {"number": order.number.lower(), "contact": contact})
+    assert len(mail.outbox) == 1
+    assert order.get_absolute_url() in mail.outbox[0].body
+    assert mail.outbox[0].to == ["siti@example.com"]
+
+
+def test_lookup_says_the_same_and_sends_nothing_when_they_do_not_match(client, campaign, eager_tasks):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    mail.outbox.clear()
+    wrong = client.post(reverse("orders:lookup"), {"number": order.number, "contact": "orang@lain.com"}, follow=True)
+    missing = client.post(
+        reverse("orders:lookup"), {"number": "PO-0000-00000", "contact": "siti@example.com"}, follow=True
+    )
+    assert mail.outbox == []
+    assert [str(m) for m in wrong.context["messages"]] == [str(m) for m in missing.context["messages"]]
+
+
+def test_the_campaign_page_sends_chosen_quantities_to_checkout(client, campaign):
+    html = client.get(campaign.get_absolute_url()).content.decode()
+    action = re.search(r'<form method="get" action="([^"]+)" data-order-form>', html).group(1)
+    assert action == reverse("orders:checkout", args=[campaign.slug])
