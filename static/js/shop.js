@@ -53,6 +53,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.querySelector("[data-error-summary]");
+    if (summary) { summary.focus(); }
     if (document.querySelector("[data-countdown]")) {
       tickCountdowns();
       setInterval(tickCountdowns, 1000);
