@@ -93,26 +93,3 @@ def campaign_items_add_variants(*, campaign: Campaign, variants: list[Variant]) 
         position += 1
     CampaignItem.objects.bulk_create(new_items)
     return len(new_items)
-
-
-def campaign_close_due(*, now: datetime.datetime) -> int:
-    """Mark every published campaign whose window has ended as closed, once.
-
-    Safe to run twice or at the same time: each campaign is locked and its
-    marker checked again before anything is done.
-    """
-    due_ids = list(
-        Campaign.objects.filter(stage=Stage.PUBLISHED, closes_at__lte=now, close_processed_at__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
-    closed = 0
-    for campaign_id in due_ids:
-        with transaction.atomic():
-            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
-            if campaign.close_processed_at is not None or campaign.stage != Stage.PUBLISHED:
-                continue
-            campaign.close_processed_at = now
-            campaign.save(update_fields=["close_processed_at"])
-            closed += 1
-    return closed

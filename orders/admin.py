@@ -1,9 +1,7 @@
 from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib import admin
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,10 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.money import format_rupiah
 
-from .exceptions import OrderError
 from .models import BankAccount, CampaignDemand, Order, OrderEvent, OrderLine
 from .selectors import campaign_demand
-from .services import order_cancel_unpaid
 
 Status = Order.Status
 
@@ -75,10 +71,6 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CancelActionForm(ActionForm):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
-
-
 def whatsapp_url(order: Order) -> str:
     text = gettext("Hello %(name)s, this is %(shop)s about your order %(number)s (%(campaign)s).") % {
         "name": order.buyer_name,
@@ -89,8 +81,9 @@ def whatsapp_url(order: Order) -> str:
     return f"https://wa.me/{order.phone.lstrip('+')}?{urlencode({'text': text})}"
 
 
-@admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdminBase(admin.ModelAdmin):
+    """The order admin without money; payments.admin registers it with payments and refunds."""
+
     list_display = [
         "number",
         "created_at",
@@ -108,8 +101,6 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["campaign"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, OrderEventInline]
-    action_form = CancelActionForm
-    actions = ["cancel_orders"]
     readonly_fields = [
         "number",
         "campaign",
@@ -183,23 +174,6 @@ class OrderAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), gettext("open")
         )
-
-    @admin.action(permissions=["change"], description=_("Cancel the selected unpaid orders (with the reason above)"))
-    def cancel_orders(self, request, queryset):
-        reason = request.POST.get("reason", "").strip()
-        if not reason:
-            self.message_user(request, gettext("Give a reason; the buyer sees it."), messages.ERROR)
-            return
-        cancelled = 0
-        for order in queryset:
-            try:
-                order_cancel_unpaid(order=order, now=timezone.now(), actor=request.user, reason=reason)
-            except OrderError as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                cancelled += 1
-        if cancelled:
-            self.message_user(request, gettext("%(count)d orders cancelled.") % {"count": cancelled}, messages.SUCCESS)
 
 
 @admin.register(CampaignDemand)

@@ -74,6 +74,8 @@ class Order(models.Model):
     unique_code = models.PositiveSmallIntegerField(_("unique code"))
     first_transfer_idr = models.PositiveBigIntegerField(_("first transfer (Rp)"))
     payment_deadline = models.DateTimeField(_("pay by"))
+    # Set while a payment the buyer sent waits for the seller: such an order does not expire.
+    payment_awaiting_since = models.DateTimeField(_("payment waiting for confirmation since"), null=True, blank=True)
     balance_due_date = models.DateField(_("balance due date"), null=True, blank=True)
     terms_accepted_at = models.DateTimeField(_("terms accepted at"))
     language = models.CharField(_("language"), max_length=10, default="id", help_text=_("For e-mails to the buyer."))
@@ -114,7 +116,8 @@ class Order(models.Model):
         return self.number or f"#{self.pk}"
 
     def get_absolute_url(self):
-        return reverse("orders:detail", args=[self.token])
+        # The order page shows its payments too, so the payments app serves it.
+        return reverse("payments:order", args=[self.token])
 
     @property
     def balance_idr(self) -> int:

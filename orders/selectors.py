@@ -14,16 +14,17 @@ UNPAID = (Status.PENDING_PAYMENT,)
 PAID = (Status.DP_PAID, Status.PAID, Status.SHIPPED, Status.COMPLETED)
 
 
+def order_queryset_for_buyer() -> QuerySet[Order]:
+    return Order.objects.select_related("campaign").prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch("events", queryset=OrderEvent.objects.order_by("at", "pk")),
+        Prefetch("campaign__updates", queryset=CampaignUpdate.objects.order_by("-posted_at", "-pk")),
+    )
+
+
 def order_get_for_buyer(*, token: str) -> Order:
     """The order behind a private link, with all its page shows; 404 for any other token."""
-    return get_object_or_404(
-        Order.objects.select_related("campaign").prefetch_related(
-            Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
-            Prefetch("events", queryset=OrderEvent.objects.order_by("at", "pk")),
-            Prefetch("campaign__updates", queryset=CampaignUpdate.objects.order_by("-posted_at", "-pk")),
-        ),
-        token=token,
-    )
+    return get_object_or_404(order_queryset_for_buyer(), token=token)
 
 
 def bank_account_list_active() -> list[BankAccount]:

@@ -328,14 +328,20 @@ def _order_create_with_unique_code(
 def order_expire_overdue(*, now: datetime.datetime) -> int:
     """Expire every unpaid order past its deadline; safe to run twice or at once."""
     due = list(
-        Order.objects.filter(status=Status.PENDING_PAYMENT, payment_deadline__lte=now).values_list("pk", "campaign_id")
+        Order.objects.filter(
+            status=Status.PENDING_PAYMENT, payment_deadline__lte=now, payment_awaiting_since__isnull=True
+        ).values_list("pk", "campaign_id")
     )
     expired = 0
     for order_id, campaign_id in due:
         with transaction.atomic():
             Campaign.objects.select_for_update().filter(pk=campaign_id).first()
             order = Order.objects.select_for_update().get(pk=order_id)
-            if order.status != Status.PENDING_PAYMENT or order.payment_deadline > now:
+            if (
+                order.status != Status.PENDING_PAYMENT
+                or order.payment_deadline > now
+                or order.payment_awaiting_since is not None
+            ):
                 continue
             order_transition(
                 order=order,
@@ -349,30 +355,6 @@ def order_expire_overdue(*, now: datetime.datetime) -> int:
             order_expired_notify_task.delay_on_commit(order.pk)
             expired += 1
     return expired
-
-
-def order_cancel_unpaid(*, order: Order, now: datetime.datetime, actor=None, reason: str = "") -> Order:
-    """Cancel an order nothing was paid on yet, giving its units back once.
-
-    A paid order is cancelled with a refund, by the payments service.
-    """
-    with transaction.atomic():
-        Campaign.objects.select_for_update().filter(pk=order.campaign_id).first()
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status != Status.PENDING_PAYMENT:
-            raise IllegalOrderTransition(order=order, to_status=Status.CANCELLED)
-        order_transition(
-            order=order,
-            to_status=Status.CANCELLED,
-            now=now,
-            actor=actor,
-            actor_label="" if actor else BUYER,
-            reason=reason,
-        )
-        from .tasks import order_cancelled_notify_task
-
-        order_cancelled_notify_task.delay_on_commit(order.pk)
-    return order
 
 
 def order_lookup_send_link(*, number: str, contact: str) -> None:
@@ -394,3 +376,33 @@ def order_lookup_send_link(*, number: str, contact: str) -> None:
         from .tasks import order_link_send_task
 
         order_link_send_task.delay(order.pk)
+
+
+REJECTED_PAYMENT_GRACE = datetime.timedelta(hours=24)
+
+
+def order_payment_awaiting(*, order: Order, now: datetime.datetime) -> None:
+    """A payment was sent in time and waits for the seller: the order must not expire meanwhile.
+
+    Call with the order locked.
+    """
+    if order.payment_awaiting_since is None:
+        order.payment_awaiting_since = now
+        order.save(update_fields=["payment_awaiting_since"])
+
+
+def order_payment_decided(*, order: Order, still_awaiting: bool, rejected: bool, now: datetime.datetime) -> None:
+    """The seller decided on a payment. Call with the order locked.
+
+    After a rejection the buyer gets at least REJECTED_PAYMENT_GRACE to send
+    a correct payment before the order can expire.
+    """
+    fields = []
+    if not still_awaiting and order.payment_awaiting_since is not None:
+        order.payment_awaiting_since = None
+        fields.append("payment_awaiting_since")
+    if rejected and order.status == Status.PENDING_PAYMENT and order.payment_deadline < now + REJECTED_PAYMENT_GRACE:
+        order.payment_deadline = now + REJECTED_PAYMENT_GRACE
+        fields.append("payment_deadline")
+    if fields:
+        order.save(update_fields=fields)

@@ -13,7 +13,7 @@ def order_expire_overdue_task() -> int:
 
 def _send(order_id: int, template: str) -> None:
     order = Order.objects.select_related("campaign").get(pk=order_id)
-    order_email_send(order=order, template=template)
+    order_email_send(order=order, template=f"orders/email/{template}")
 
 
 @shared_task
@@ -24,11 +24,6 @@ def order_placed_notify_task(order_id: int) -> None:
 @shared_task
 def order_expired_notify_task(order_id: int) -> None:
     _send(order_id, "expired")
-
-
-@shared_task
-def order_cancelled_notify_task(order_id: int) -> None:
-    _send(order_id, "cancelled")
 
 
 @shared_task

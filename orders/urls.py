@@ -7,7 +7,5 @@ app_name = "orders"
 urlpatterns = [
     path("po/<slug:slug>/pesan/", views.checkout, name="checkout"),
     path("pesanan/cari/", views.order_lookup, name="lookup"),
-    path("pesanan/<str:token>/", views.order_detail, name="detail"),
     path("pesanan/<str:token>/terima-kasih/", views.order_placed, name="placed"),
-    path("pesanan/<str:token>/batal/", views.order_cancel, name="cancel"),
 ]

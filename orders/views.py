@@ -6,18 +6,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from campaigns.models import Campaign, CampaignItem
 
 from .exceptions import OrderError
-from .forms import NOTE_PREFIX, CancelForm, CheckoutForm, OrderLookupForm, quantities_from
+from .forms import NOTE_PREFIX, CheckoutForm, OrderLookupForm, quantities_from
 from .models import Order
 from .selectors import bank_account_list_active, checkout_items, order_get_for_buyer
 from .services import (
     BuyerDetails,
     LineRequest,
-    order_cancel_unpaid,
     order_lookup_send_link,
     order_place,
     order_quote,
@@ -117,27 +116,6 @@ def _order_context(order: Order) -> dict:
 def order_placed(request, token):
     order = order_get_for_buyer(token=token)
     return render(request, "orders/order_placed.html", _order_context(order))
-
-
-@never_cache
-def order_detail(request, token):
-    order = order_get_for_buyer(token=token)
-    context = _order_context(order) | {"cancel_form": CancelForm()}
-    return render(request, "orders/order_detail.html", context)
-
-
-@require_POST
-def order_cancel(request, token):
-    order = order_get_for_buyer(token=token)
-    form = CancelForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        order_cancel_unpaid(order=order, now=timezone.now(), reason=reason)
-    except OrderError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("Your order is cancelled."))
-    return redirect(order)
 
 
 @never_cache

@@ -128,6 +128,20 @@ STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Transfer proofs (personal data): never under MEDIA_ROOT, never served as files.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+PROOF_MAX_BYTES = env.int("PROOF_MAX_BYTES", default=5 * 1024 * 1024)
+PROOF_MAX_PIXELS = env.int("PROOF_MAX_PIXELS", default=30_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Midtrans Snap; the gateway shows only when a server key is set.
+MIDTRANS_SERVER_KEY = env("MIDTRANS_SERVER_KEY", default="")
+MIDTRANS_CLIENT_KEY = env("MIDTRANS_CLIENT_KEY", default="")
+MIDTRANS_IS_PRODUCTION = env.bool("MIDTRANS_IS_PRODUCTION", default=False)
+
+# Balance reminders go this many days before the due date, and the day before.
+BALANCE_REMINDER_DAYS = env.int("BALANCE_REMINDER_DAYS", default=3)
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -175,8 +189,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "campaigns-close-due": {
-        "task": "campaigns.tasks.campaign_close_due_task",
+        "task": "payments.tasks.campaign_close_due_task",
         "schedule": crontab(minute="*"),
+    },
+    "payments-balance-reminders": {
+        "task": "payments.tasks.balance_reminders_send_task",
+        "schedule": crontab(minute=0, hour="9"),
     },
     "orders-expire-overdue": {
         "task": "orders.tasks.order_expire_overdue_task",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
     path("", include("orders.urls")),
+    path("", include("payments.urls")),
     path("", include("campaigns.urls")),
 ]
 

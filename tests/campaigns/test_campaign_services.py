@@ -6,12 +6,10 @@ from django.utils import timezone
 from campaigns.exceptions import CampaignStageMoveNotAllowed
 from campaigns.models import Campaign
 from campaigns.services import (
-    campaign_close_due,
     campaign_items_add_variants,
     campaign_stage_move,
     campaign_update_post,
 )
-from campaigns.tasks import campaign_close_due_task
 from tests.factories import CampaignFactory, CampaignItemFactory, product_with_grid
 
 pytestmark = pytest.mark.django_db
@@ -81,31 +79,6 @@ def test_a_move_outside_the_pipeline_is_refused_and_changes_nothing():
         campaign_stage_move(campaign=campaign, to_stage=Stage.SHIPPING, now=timezone.now())
     campaign.refresh_from_db()
     assert campaign.stage == Stage.COMPLETED
-
-
-def test_closing_marks_due_campaigns_once():
-    now = timezone.now()
-    due = CampaignFactory(opens_at=now - datetime.timedelta(days=5), closes_at=now - datetime.timedelta(minutes=1))
-    still_open = CampaignFactory()
-    draft = CampaignFactory(
-        stage=Stage.DRAFT, opens_at=now - datetime.timedelta(days=5), closes_at=now - datetime.timedelta(minutes=1)
-    )
-
-    assert campaign_close_due(now=now) == 1
-    assert campaign_close_due(now=now + datetime.timedelta(minutes=1)) == 0
-
-    due.refresh_from_db()
-    assert due.close_processed_at == now
-    still_open.refresh_from_db()
-    draft.refresh_from_db()
-    assert still_open.close_processed_at is None and draft.close_processed_at is None
-
-
-def test_the_closing_task_runs_the_service():
-    now = timezone.now()
-    CampaignFactory(opens_at=now - datetime.timedelta(days=5), closes_at=now - datetime.timedelta(minutes=1))
-    assert campaign_close_due_task() == 1
-    assert campaign_close_due_task() == 0
 
 
 def test_a_campaign_whose_window_has_ended_cannot_be_published():

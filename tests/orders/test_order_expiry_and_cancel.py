@@ -8,8 +8,9 @@ from django.utils import timezone
 from campaigns.models import CampaignItem
 from orders.exceptions import IllegalOrderTransition
 from orders.models import Order
-from orders.services import ALLOWED_TRANSITIONS, order_cancel_unpaid, order_expire_overdue, order_transition
+from orders.services import ALLOWED_TRANSITIONS, order_expire_overdue, order_transition
 from orders.tasks import order_expire_overdue_task
+from payments.services import order_cancel
 from tests.factories import campaign_with_products, place_order
 
 pytestmark = pytest.mark.django_db
@@ -81,22 +82,13 @@ def test_the_expiry_task_runs_the_service(campaign):
 
 def test_the_buyer_cancels_an_unpaid_order_once(campaign):
     order = place_order(campaign, [(campaign.items.get(), 4)])
-    order_cancel_unpaid(order=order, now=timezone.now(), reason="Salah ukuran")
+    order_cancel(order=order, now=timezone.now(), reason="Salah ukuran")
     assert _reserved(campaign) == (0, 0)
     with pytest.raises(IllegalOrderTransition):
-        order_cancel_unpaid(order=order, now=timezone.now())
+        order_cancel(order=order, now=timezone.now())
     assert _reserved(campaign) == (0, 0)
     event = order.events.last()
     assert (event.to_status, event.actor_label, event.reason) == ("cancelled", "buyer", "Salah ukuran")
-
-
-def test_a_paid_order_is_not_cancelled_by_the_unpaid_path(campaign):
-    now = timezone.now()
-    order = place_order(campaign, [(campaign.items.get(), 1)], now=now)
-    _pay(order, now)
-    with pytest.raises(IllegalOrderTransition):
-        order_cancel_unpaid(order=order, now=now)
-    assert _reserved(campaign) == (1, 1)
 
 
 def test_every_move_outside_the_table_raises_a_named_error(campaign):
@@ -112,6 +104,6 @@ def test_every_move_outside_the_table_raises_a_named_error(campaign):
 
 def test_a_staff_cancellation_records_who_and_why(campaign, admin_user):
     order = place_order(campaign, [(campaign.items.get(), 1)])
-    order_cancel_unpaid(order=order, now=timezone.now(), actor=admin_user, reason="Pembeli minta batal via WA")
+    order_cancel(order=order, now=timezone.now(), actor=admin_user, reason="Pembeli minta batal via WA")
     event = order.events.last()
     assert (event.actor, event.actor_label, event.reason) == (admin_user, "admin", "Pembeli minta batal via WA")

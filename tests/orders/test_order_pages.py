@@ -115,9 +115,9 @@ def test_a_page_opened_before_closing_cannot_order_after_it(client, campaign):
 def test_the_order_page_needs_the_token(client, campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)])
     assert client.get(order.get_absolute_url()).status_code == 200
-    assert client.get(reverse("orders:detail", args=["bukan-token-yang-benar"])).status_code == 404
-    assert client.get(reverse("orders:detail", args=[str(order.pk)])).status_code == 404
-    assert client.get(reverse("orders:detail", args=[order.number])).status_code == 404
+    assert client.get(reverse("payments:order", args=["bukan-token-yang-benar"])).status_code == 404
+    assert client.get(reverse("payments:order", args=[str(order.pk)])).status_code == 404
+    assert client.get(reverse("payments:order", args=[order.number])).status_code == 404
 
 
 def test_the_order_page_shows_lines_amounts_timeline_and_updates(client, campaign):
@@ -156,12 +156,13 @@ def test_order_and_checkout_pages_run_a_fixed_number_of_queries(client):
             reverse("orders:checkout", args=[campaign.slug]) + "?" + "&".join(f"qty-{item.pk}=1" for item in items)
         )
         counts[size] = (_queries(client, order.get_absolute_url()), _queries(client, checkout))
-    assert counts[1] == counts[6] == (5, 3)
+    # order page: order, lines, events, updates, payments, refunds, bank accounts; checkout: campaign, items, values
+    assert counts[1] == counts[6] == (7, 3)
 
 
 def test_the_buyer_cancels_an_unpaid_order_from_its_page(client, campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)])
-    response = client.post(reverse("orders:cancel", args=[order.token]), {"reason": "Berubah pikiran"}, follow=True)
+    response = client.post(reverse("payments:cancel", args=[order.token]), {"reason": "Berubah pikiran"}, follow=True)
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
     assert "dibatalkan" in response.content.decode()

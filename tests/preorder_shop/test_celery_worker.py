@@ -9,7 +9,7 @@ from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
 from campaigns.models import Campaign
-from campaigns.tasks import campaign_close_due_task
+from payments.tasks import campaign_close_due_task
 from preorder_shop.celery import app
 from tests.factories import CampaignFactory
 

@@ -1,14 +1,19 @@
 """Demo orders and bank accounts on top of the demo campaigns; safe to run again."""
 
 import datetime
+import io
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from campaigns.demo import demo_catalog_and_campaigns
 from campaigns.models import Campaign
+from orders.models import BankAccount, Order
+from orders.services import BuyerDetails, LineRequest, order_place
 
-from .models import BankAccount, Order
-from .services import BuyerDetails, LineRequest, order_place, order_transition
+from .services import payment_confirm, payment_submit
 
 DEMO_BUYERS = [
     BuyerDetails(
@@ -45,6 +50,18 @@ DEMO_BUYERS = [
 ]
 
 
+def _transfer_screenshot(amount_idr: int) -> SimpleUploadedFile:
+    image = Image.new("RGB", (540, 960), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, 540, 120], fill="#0060af")
+    draw.text((30, 45), "m-BCA  Transfer Berhasil", fill="#ffffff")
+    draw.text((30, 200), f"Rp {amount_idr:,}".replace(",", "."), fill="#000000")
+    draw.text((30, 260), "Ke: 8730123456 Sekar Batik Nusantara", fill="#000000")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("bukti.png", buffer.getvalue(), content_type="image/png")
+
+
 @transaction.atomic
 def demo_shop(*, now: datetime.datetime) -> list[Campaign]:
     campaigns = demo_catalog_and_campaigns(now=now)
@@ -67,7 +84,16 @@ def demo_shop(*, now: datetime.datetime) -> list[Campaign]:
             terms_accepted=True,
             now=ordered_at,
         )
-        order_transition(order=paid, to_status=Order.Status.DP_PAID, now=now, actor_label="system")
+        payment = payment_submit(
+            order=paid,
+            amount_idr=paid.first_transfer_idr,
+            paid_on=timezone.localdate(now),
+            from_bank="BCA",
+            from_account_name="Rina Kartika",
+            proof_file=_transfer_screenshot(paid.first_transfer_idr),
+            now=now - datetime.timedelta(hours=2),
+        )
+        payment_confirm(payment_id=payment.pk, now=now - datetime.timedelta(hours=1), actor_label="system")
         order_place(
             campaign_id=batik.pk,
             lines=[LineRequest(items[4].pk, 1)],

@@ -1,0 +1,158 @@
+import secrets
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils.functional import LazyObject
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order
+
+
+class PrivateProofStorage(LazyObject):
+    """Transfer proofs live outside MEDIA_ROOT and have no public URL:
+    only the proof view, which checks who asks, reads them."""
+
+    def _setup(self):
+        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+private_proof_storage = PrivateProofStorage()
+
+
+def proof_upload_to(instance, filename: str) -> str:
+    # A random name: nothing of what the buyer called the file is kept.
+    extension = filename.rsplit(".", 1)[-1]
+    return f"proofs/{instance.order_id}/{secrets.token_hex(16)}.{extension}"
+
+
+class Payment(models.Model):
+    """Money the buyer says they paid (bank transfer) or a gateway reports."""
+
+    class Kind(models.TextChoices):
+        DOWN_PAYMENT = "dp", _("DP")
+        BALANCE = "balance", _("Balance (pelunasan)")
+        FULL = "full", _("Full payment")
+
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        GATEWAY = "gateway", _("Payment gateway")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments", verbose_name=_("order"))
+    kind = models.CharField(_("for"), max_length=10, choices=Kind.choices)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.BANK_TRANSFER)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    amount_idr = models.PositiveBigIntegerField(_("amount (Rp)"))
+    paid_on = models.DateField(_("transfer date"), null=True, blank=True)
+    from_bank = models.CharField(_("from bank"), max_length=60, blank=True)
+    from_account_name = models.CharField(_("from account name"), max_length=120, blank=True)
+    proof = models.FileField(_("transfer proof"), storage=private_proof_storage, upload_to=proof_upload_to, blank=True)
+    proof_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    # A gateway's own id for the transaction; one payment per provider transaction.
+    provider = models.CharField(_("provider"), max_length=20, blank=True)
+    provider_reference = models.CharField(_("provider transaction"), max_length=100, blank=True)
+    provider_status = models.CharField(_("provider status"), max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="payment_amount_positive"),
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="payment_provider_transaction_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order} {self.get_kind_display()} {self.amount_idr}"
+
+
+class Refund(models.Model):
+    """Money owed back to the buyer, and then sent."""
+
+    class Reason(models.TextChoices):
+        ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+        CAMPAIGN_FAILED = "campaign_failed", _("PO failed or cancelled")
+        OVERPAYMENT = "overpayment", _("Overpayment")
+        SELLER_DECISION = "seller_decision", _("Seller's decision")
+
+    class Status(models.TextChoices):
+        DUE = "due", _("Due")
+        SENT = "sent", _("Sent")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order"))
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", null=True, blank=True, verbose_name=_("payment")
+    )
+    amount_idr = models.PositiveBigIntegerField(_("amount (Rp)"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DUE)
+    method = models.CharField(_("method"), max_length=60, blank=True, help_text=_("For example: transfer to BCA."))
+    reference = models.CharField(_("reference"), max_length=100, blank=True, help_text=_("The transfer's reference."))
+    created_at = models.DateTimeField(_("recorded at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent by"),
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [models.CheckConstraint(condition=Q(amount_idr__gt=0), name="refund_amount_positive")]
+
+    def __str__(self):
+        return f"{self.order} {self.amount_idr}"
+
+
+class Reminder(models.Model):
+    """One message of a kind sent for an order, so a job run twice sends it once."""
+
+    class Kind(models.TextChoices):
+        BALANCE_SOON = "balance_soon", _("Balance due in a few days")
+        BALANCE_TOMORROW = "balance_tomorrow", _("Balance due tomorrow")
+        BALANCE_OVERDUE = "balance_overdue", _("Balance overdue")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="reminder_once_per_kind")]
+
+    def __str__(self):
+        return f"{self.order} {self.kind}"

@@ -1,0 +1,83 @@
+"""Transfer proofs are checked by what they contain, never by their name,
+and re-encoded so that only plain pictures and plain PDF pages are kept."""
+
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
+
+from .exceptions import ProofRejected
+
+IMAGE_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("jpg", "image/jpeg")}
+PDF_MAX_PAGES = 10
+
+
+@dataclass(frozen=True)
+class CleanProof:
+    file: ContentFile
+    content_type: str
+
+
+def _reject_unreadable():
+    return ProofRejected(_("Upload a photo or screenshot (JPG, PNG, WebP) or a PDF of the transfer."))
+
+
+def proof_clean(uploaded) -> CleanProof:
+    """A safe copy of an uploaded proof, or ProofRejected with a message for the buyer."""
+    if uploaded.size > settings.PROOF_MAX_BYTES:
+        raise ProofRejected(
+            _("The file is too large; the limit is %(megabytes)d MB.")
+            % {"megabytes": settings.PROOF_MAX_BYTES // 2**20}
+        )
+    uploaded.seek(0)
+    data = uploaded.read(settings.PROOF_MAX_BYTES + 1)
+    if data.startswith(b"%PDF-"):
+        return _pdf_clean(data)
+    return _image_clean(data)
+
+
+def _image_clean(data: bytes) -> CleanProof:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in IMAGE_FORMATS:
+                raise _reject_unreadable()
+            width, height = image.size
+            if width * height > settings.PROOF_MAX_PIXELS:
+                raise ProofRejected(_("The picture is too large; send a smaller photo or screenshot."))
+            image.load()
+            extension, content_type = IMAGE_FORMATS[image.format]
+            picture = ImageOps.exif_transpose(image)
+            if extension == "jpg" and picture.mode not in ("RGB", "L"):
+                picture = picture.convert("RGB")
+            output = io.BytesIO()
+            # Saved afresh: no metadata, no trailing data, nothing but pixels.
+            picture.save(output, format="JPEG" if extension == "jpg" else "PNG", quality=85)
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
+        raise _reject_unreadable() from None
+    return CleanProof(file=ContentFile(output.getvalue(), name=f"proof.{extension}"), content_type=content_type)
+
+
+def _pdf_clean(data: bytes) -> CleanProof:
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ProofRejected(_("The PDF is password-protected; send one without a password."))
+        if len(reader.pages) > PDF_MAX_PAGES:
+            raise ProofRejected(_("The PDF has too many pages; send the page with the transfer."))
+        writer = PdfWriter()
+        for page in reader.pages:
+            added = writer.add_page(page)
+            # Links, form fields and page actions can carry scripts: keep only what is drawn.
+            for key in ("/Annots", "/AA"):
+                if key in added:
+                    del added[key]
+        output = io.BytesIO()
+        writer.write(output)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
+        raise _reject_unreadable() from None
+    return CleanProof(file=ContentFile(output.getvalue(), name="proof.pdf"), content_type="application/pdf")

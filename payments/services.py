@@ -1,0 +1,440 @@
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campaigns.models import Campaign
+from campaigns.services import campaign_stage_move
+from orders.exceptions import IllegalOrderTransition, OrderError
+from orders.models import Order, OrderLine
+from orders.services import order_payment_awaiting, order_payment_decided, order_transition
+
+from .exceptions import PaymentAlreadyDecided, PaymentNotAccepted
+from .models import Payment, Refund, Reminder
+from .proofs import proof_clean
+
+OrderStatus = Order.Status
+PAYABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.DP_PAID)
+PAID_STATUSES = (OrderStatus.DP_PAID, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class OrderLedger:
+    """An order's money, all of it following from its payments and refunds."""
+
+    total_idr: int
+    first_payment_idr: int
+    unique_code: int
+    paid_idr: int  # confirmed payments
+    awaiting_idr: int  # sent by the buyer, not yet confirmed
+    refunded_idr: int  # refunds sent
+    refund_due_idr: int  # refunds recorded, not yet sent
+
+    @property
+    def held_idr(self) -> int:
+        """What the shop keeps for this order."""
+        return self.paid_idr - self.refunded_idr - self.refund_due_idr
+
+    @property
+    def due_idr(self) -> int:
+        return max(self.total_idr - self.held_idr, 0)
+
+    @property
+    def overpaid_idr(self) -> int:
+        # The kode unik rides on the first transfer; only more than that is an over-payment.
+        return max(self.held_idr - self.total_idr - self.unique_code, 0)
+
+
+def order_ledger(order: Order) -> OrderLedger:
+    """Uses prefetched payments and refunds when the caller loaded them."""
+    payments = list(order.payments.all())
+    refunds = list(order.refunds.all())
+    return OrderLedger(
+        total_idr=order.total_idr,
+        first_payment_idr=order.first_payment_idr,
+        unique_code=order.unique_code,
+        paid_idr=sum(payment.amount_idr for payment in payments if payment.status == Payment.Status.CONFIRMED),
+        awaiting_idr=sum(payment.amount_idr for payment in payments if payment.status == Payment.Status.PENDING),
+        refunded_idr=sum(refund.amount_idr for refund in refunds if refund.status == Refund.Status.SENT),
+        refund_due_idr=sum(refund.amount_idr for refund in refunds if refund.status == Refund.Status.DUE),
+    )
+
+
+def ledger_disagreement(order: Order, ledger: OrderLedger) -> str:
+    """Why the order's status does not fit its money, or "" when it does."""
+    held = ledger.held_idr
+    if held < 0:
+        return _("more refunded than paid")
+    if order.status == OrderStatus.PENDING_PAYMENT and held >= order.first_payment_idr:
+        return _("paid enough for its next step but still waiting for payment")
+    if order.status == OrderStatus.DP_PAID and not order.first_payment_idr <= held < order.total_idr:
+        return _("marked DP paid, but holds %(held)d of %(total)d") % {"held": held, "total": order.total_idr}
+    if order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED) and held < order.total_idr:
+        return _("marked paid in full, but holds %(held)d of %(total)d") % {"held": held, "total": order.total_idr}
+    if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED) and held != 0:
+        return _("ended, but keeps %(held)d that is neither refunded nor due back") % {"held": held}
+    return ""
+
+
+def _kind_for(order: Order) -> str:
+    if order.status == OrderStatus.DP_PAID:
+        return Payment.Kind.BALANCE
+    if order.payment_plan == Order.PaymentPlan.DOWN_PAYMENT:
+        return Payment.Kind.DOWN_PAYMENT
+    return Payment.Kind.FULL
+
+
+def amount_due_now(order: Order, ledger: OrderLedger) -> int:
+    """What the buyer should pay next: the first transfer with its kode unik, then the balance."""
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        return max(order.first_transfer_idr - ledger.held_idr, 0)
+    if order.status == OrderStatus.DP_PAID:
+        return ledger.due_idr
+    return 0
+
+
+def _order_follow_payments(*, order: Order, now: datetime.datetime, actor=None, actor_label: str = "") -> None:
+    """Move a locked order forward when what it holds covers the next step; never back."""
+    held = order_ledger(order).held_idr
+    target = None
+    if order.status == OrderStatus.PENDING_PAYMENT and held >= order.first_payment_idr:
+        target = OrderStatus.PAID if held >= order.total_idr else OrderStatus.DP_PAID
+    elif order.status == OrderStatus.DP_PAID and held >= order.total_idr:
+        target = OrderStatus.PAID
+    if target:
+        order_transition(
+            order=order,
+            to_status=target,
+            now=now,
+            actor=actor,
+            actor_label=actor_label,
+            reason=_("Payment confirmed."),
+        )
+
+
+def _lock_order_and_payment(payment_id: int) -> tuple[Order, Payment]:
+    # Lock order first, then payment: the same order everywhere, so no deadlock.
+    order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
+    order = Order.objects.select_for_update().get(pk=order_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    return order, payment
+
+
+def payment_submit(
+    *,
+    order: Order,
+    amount_idr: int,
+    paid_on: datetime.date,
+    from_bank: str,
+    from_account_name: str,
+    proof_file,
+    now: datetime.datetime,
+) -> Payment:
+    """The buyer tells us about a bank transfer, with its proof; the seller confirms it later."""
+    if amount_idr <= 0:
+        raise PaymentNotAccepted(_("Give the amount you transferred."))
+    if paid_on > timezone.localdate(now):
+        raise PaymentNotAccepted(_("The transfer date cannot be in the future."))
+    proof = proof_clean(proof_file)  # image and PDF work before any lock
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status not in PAYABLE:
+            raise PaymentNotAccepted(
+                _("This order is %(status)s; it takes no payment.") % {"status": order.get_status_display().lower()}
+            )
+        payment = Payment(
+            order=order,
+            kind=_kind_for(order),
+            amount_idr=amount_idr,
+            paid_on=paid_on,
+            from_bank=from_bank.strip(),
+            from_account_name=from_account_name.strip(),
+            proof_content_type=proof.content_type,
+            submitted_at=now,
+        )
+        payment.proof.save(proof.file.name, proof.file, save=False)
+        payment.save()
+        order_payment_awaiting(order=order, now=now)
+    return payment
+
+
+def payment_confirm(*, payment_id: int, actor=None, now: datetime.datetime, actor_label: str = "") -> Payment:
+    """Count a payment once, however often or from wherever it is confirmed."""
+    with transaction.atomic():
+        order, payment = _lock_order_and_payment(payment_id)
+        if payment.status == Payment.Status.CONFIRMED:
+            return payment
+        if payment.status == Payment.Status.REJECTED:
+            raise PaymentAlreadyDecided(_("This payment was rejected; it cannot be confirmed now."))
+        payment.status = Payment.Status.CONFIRMED
+        payment.decided_at = now
+        payment.decided_by = actor
+        payment.save(update_fields=["status", "decided_at", "decided_by"])
+        _order_follow_payments(order=order, now=now, actor=actor, actor_label=actor_label)
+        order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
+        from .tasks import payment_received_notify_task
+
+        payment_received_notify_task.delay_on_commit(payment.pk)
+    return payment
+
+
+def _still_awaiting(order: Order) -> bool:
+    return order.payments.filter(status=Payment.Status.PENDING).exists()
+
+
+def payment_reject(*, payment_id: int, reason: str, actor=None, now: datetime.datetime) -> Payment:
+    reason = reason.strip()
+    if not reason:
+        raise PaymentNotAccepted(_("Give the buyer a reason for the rejection."))
+    with transaction.atomic():
+        order, payment = _lock_order_and_payment(payment_id)
+        if payment.status == Payment.Status.REJECTED:
+            return payment
+        if payment.status == Payment.Status.CONFIRMED:
+            raise PaymentAlreadyDecided(_("This payment was confirmed; record a refund instead."))
+        payment.status = Payment.Status.REJECTED
+        payment.rejection_reason = reason
+        payment.decided_at = now
+        payment.decided_by = actor
+        payment.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
+        order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=True, now=now)
+        from .tasks import payment_rejected_notify_task
+
+        payment_rejected_notify_task.delay_on_commit(payment.pk)
+    return payment
+
+
+def _refund_held(*, order: Order, reason: str, note: str, actor, now: datetime.datetime) -> Refund | None:
+    held = order_ledger(order).held_idr
+    if held <= 0:
+        return None
+    return Refund.objects.create(
+        order=order, amount_idr=held, reason=reason, note=note, created_at=now, created_by=actor
+    )
+
+
+def order_cancel(*, order: Order, now: datetime.datetime, actor=None, reason: str = "") -> Order:
+    """Cancel an order, give its units back and record a refund of what it holds.
+
+    A buyer cancels an unpaid order any time and a paid one while the PO is
+    open; the seller (an actor) may cancel at any stage before shipping.
+    """
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=order.campaign_id)
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.DP_PAID, OrderStatus.PAID):
+            raise IllegalOrderTransition(order=order, to_status=OrderStatus.CANCELLED)
+        if (
+            actor is None
+            and order.status != OrderStatus.PENDING_PAYMENT
+            and campaign.status_at(now) != Campaign.Status.OPEN
+        ):
+            raise OrderError(_("The PO has closed and production has started; ask the seller about cancelling."))
+        order_transition(
+            order=order,
+            to_status=OrderStatus.CANCELLED,
+            now=now,
+            actor=actor,
+            actor_label="" if actor else "buyer",
+            reason=reason,
+        )
+        refund = _refund_held(order=order, reason=Refund.Reason.ORDER_CANCELLED, note=reason, actor=actor, now=now)
+        from .tasks import order_cancelled_notify_task
+
+        order_cancelled_notify_task.delay_on_commit(order.pk, refund.pk if refund else None)
+    return order
+
+
+def refund_record(*, order: Order, amount_idr: int, reason: str, note: str, actor, now: datetime.datetime) -> Refund:
+    """The seller decides to pay something back (an over-payment, a goodwill refund)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        ledger = order_ledger(order)
+        if not 0 < amount_idr <= ledger.held_idr:
+            raise PaymentNotAccepted(
+                _("A refund is between Rp1 and what the order holds (Rp%(held)s).")
+                % {"held": f"{ledger.held_idr:,}".replace(",", ".")}
+            )
+        return Refund.objects.create(
+            order=order, amount_idr=amount_idr, reason=reason, note=note, created_at=now, created_by=actor
+        )
+
+
+def refund_mark_sent(*, refund_id: int, method: str, reference: str, actor, now: datetime.datetime) -> Refund:
+    if not method.strip() or not reference.strip():
+        raise PaymentNotAccepted(_("Give the refund's method and the transfer reference."))
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status == Refund.Status.SENT:
+            return refund
+        refund.status = Refund.Status.SENT
+        refund.method = method.strip()
+        refund.reference = reference.strip()
+        refund.sent_at = now
+        refund.sent_by = actor
+        refund.save(update_fields=["status", "method", "reference", "sent_at", "sent_by"])
+        from .tasks import refund_sent_notify_task
+
+        refund_sent_notify_task.delay_on_commit(refund.pk)
+    return refund
+
+
+def campaign_paid_units(campaign: Campaign) -> int:
+    return (
+        OrderLine.objects.filter(order__campaign=campaign, order__status__in=PAID_STATUSES).aggregate(
+            units=Sum("quantity")
+        )["units"]
+        or 0
+    )
+
+
+def campaign_close_due(*, now: datetime.datetime) -> int:
+    """Close each published campaign whose window has ended, once.
+
+    A campaign that missed its minimum goal with the refund policy fails:
+    every live order is cancelled, its units freed and what it paid recorded
+    as a refund due. Safe to run twice or at the same time.
+    """
+    due_ids = list(
+        Campaign.objects.filter(
+            stage=Campaign.Stage.PUBLISHED, closes_at__lte=now, close_processed_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    closed = 0
+    for campaign_id in due_ids:
+        with transaction.atomic():
+            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+            if (
+                campaign.close_processed_at is not None
+                or campaign.stage != Campaign.Stage.PUBLISHED
+                or campaign.closes_at > now
+            ):
+                continue
+            goal_missed = (
+                bool(campaign.minimum_goal_units) and campaign_paid_units(campaign) < campaign.minimum_goal_units
+            )
+            if goal_missed and campaign.goal_missed_policy == Campaign.GoalMissedPolicy.REFUND:
+                _campaign_fail(campaign=campaign, now=now)
+            Campaign.objects.filter(pk=campaign.pk).update(close_processed_at=now)
+            closed += 1
+    return closed
+
+
+def _campaign_fail(*, campaign: Campaign, now: datetime.datetime) -> None:
+    campaign_stage_move(campaign=campaign, to_stage=Campaign.Stage.FAILED, now=now)
+    reason = _("The PO did not reach its minimum goal, so it is cancelled and every payment refunded.")
+    from .tasks import order_cancelled_notify_task
+
+    for order in (
+        Order.objects.select_for_update()
+        .filter(campaign=campaign, status__in=PAYABLE + (OrderStatus.PAID,))
+        .order_by("pk")
+    ):
+        order_transition(order=order, to_status=OrderStatus.CANCELLED, now=now, actor_label="system", reason=reason)
+        refund = _refund_held(order=order, reason=Refund.Reason.CAMPAIGN_FAILED, note=reason, actor=None, now=now)
+        order_cancelled_notify_task.delay_on_commit(order.pk, refund.pk if refund else None)
+
+
+def balance_reminders_send(*, now: datetime.datetime) -> int:
+    """Remind DP-paid buyers of the balance a few days before, the day before, and when overdue; each once."""
+    today = timezone.localdate(now)
+    soon = today + datetime.timedelta(days=settings.BALANCE_REMINDER_DAYS)
+    tomorrow = today + datetime.timedelta(days=1)
+    kinds = [
+        (Reminder.Kind.BALANCE_SOON, {"balance_due_date": soon}),
+        (Reminder.Kind.BALANCE_TOMORROW, {"balance_due_date": tomorrow}),
+        (Reminder.Kind.BALANCE_OVERDUE, {"balance_due_date__lt": today}),
+    ]
+    from .tasks import balance_reminder_notify_task
+
+    sent = 0
+    for kind, due_filter in kinds:
+        order_ids = (
+            Order.objects.filter(status=OrderStatus.DP_PAID, **due_filter)
+            .exclude(reminders__kind=kind)
+            .values_list("pk", flat=True)
+        )
+        for order_id in order_ids:
+            with transaction.atomic():
+                _reminder, created = Reminder.objects.get_or_create(
+                    order_id=order_id, kind=kind, defaults={"sent_at": now}
+                )
+                if created:
+                    balance_reminder_notify_task.delay_on_commit(order_id, kind)
+                    sent += 1
+    return sent
+
+
+KIND_BY_CODE = {"DP": Payment.Kind.DOWN_PAYMENT, "BAL": Payment.Kind.BALANCE, "FULL": Payment.Kind.FULL}
+
+
+def gateway_checkout_start(*, order: Order, gateway, finish_url: str) -> str:
+    """Open a gateway transaction for what the order owes now; returns where to send the buyer."""
+    order = Order.objects.prefetch_related("payments", "refunds").get(pk=order.pk)
+    if order.status not in PAYABLE:
+        raise PaymentNotAccepted(_("This order takes no payment now."))
+    ledger = order_ledger(order)
+    # The gateway knows the order by its id, so no kode unik is added.
+    amount = (
+        max(order.first_payment_idr - ledger.held_idr, 0)
+        if order.status == OrderStatus.PENDING_PAYMENT
+        else ledger.due_idr
+    )
+    if amount <= 0:
+        raise PaymentNotAccepted(_("Nothing is due on this order now."))
+    checkout = gateway.checkout_start(order=order, kind=_kind_for(order), amount_idr=amount, finish_url=finish_url)
+    return checkout.redirect_url
+
+
+def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> str:
+    """Record what a verified gateway notification says, once per provider transaction.
+
+    Returns "recorded", "duplicate" (already known, or older than what is
+    recorded), "ignored" (a failure never recorded) or "unknown" (no such order).
+    """
+    order = Order.objects.filter(number=notice.order_number).first()
+    if order is None or notice.kind_code not in KIND_BY_CODE:
+        return "unknown"
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(provider=provider, provider_reference=notice.transaction_id)
+            .first()
+        )
+        if payment is not None:
+            if payment.status != Payment.Status.PENDING or not (notice.is_paid or notice.is_final_failure):
+                return "duplicate"
+            payment.provider_status = notice.state
+            payment.decided_at = now
+            if notice.is_paid:
+                payment.status = Payment.Status.CONFIRMED
+            else:
+                payment.status = Payment.Status.REJECTED
+                payment.rejection_reason = _("The payment gateway reported: %(state)s.") % {"state": notice.state}
+            payment.save(update_fields=["status", "provider_status", "decided_at", "rejection_reason"])
+        else:
+            if not (notice.is_paid or notice.state == "pending"):
+                return "ignored"
+            payment = Payment.objects.create(
+                order=order,
+                kind=KIND_BY_CODE[notice.kind_code],
+                method=Payment.Method.GATEWAY,
+                status=Payment.Status.CONFIRMED if notice.is_paid else Payment.Status.PENDING,
+                amount_idr=notice.amount_idr,
+                submitted_at=now,
+                decided_at=now if notice.is_paid else None,
+                provider=provider,
+                provider_reference=notice.transaction_id,
+                provider_status=notice.state,
+            )
+        if payment.status == Payment.Status.CONFIRMED:
+            _order_follow_payments(order=order, now=now, actor_label=provider)
+            from .tasks import payment_received_notify_task
+
+            payment_received_notify_task.delay_on_commit(payment.pk)
+    return "recorded"

@@ -1,0 +1,171 @@
+import json
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from orders.exceptions import OrderError
+from orders.forms import CancelForm
+from orders.models import Order
+from orders.selectors import bank_account_list_active
+
+from .exceptions import PaymentError, ProofRejected
+from .forms import PaymentSubmitForm
+from .gateways import gateway_get
+from .models import Payment
+from .selectors import order_get_with_payments
+from .services import (
+    amount_due_now,
+    gateway_checkout_start,
+    gateway_notice_apply,
+    order_cancel,
+    order_ledger,
+    payment_submit,
+)
+
+
+def _order_page(request, order: Order, *, payment_form=None, status=200):
+    ledger = order_ledger(order)
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "events": list(order.events.all()),
+        "updates": list(order.campaign.updates.all()),
+        "payments": list(order.payments.all()),
+        "refunds": list(order.refunds.all()),
+        "ledger": ledger,
+        "due_now": amount_due_now(order, ledger),
+        "bank_accounts": bank_account_list_active(),
+        "payment_form": payment_form or PaymentSubmitForm(),
+        "cancel_form": CancelForm(),
+        "gateway_enabled": gateway_get() is not None,
+        "can_pay": order.status in (Order.Status.PENDING_PAYMENT, Order.Status.DP_PAID),
+    }
+    return render(request, "payments/order_detail.html", context, status=status)
+
+
+def _buyer_order(token: str) -> Order:
+    return order_get_with_payments(token=token)
+
+
+@never_cache
+def order_page(request, token):
+    return _order_page(request, _buyer_order(token))
+
+
+@never_cache
+@require_POST
+def payment_submit_view(request, token):
+    order = _buyer_order(token)
+    form = PaymentSubmitForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            payment_submit(
+                order=order,
+                amount_idr=form.cleaned_data["amount_idr"],
+                paid_on=form.cleaned_data["paid_on"],
+                from_bank=form.cleaned_data["from_bank"],
+                from_account_name=form.cleaned_data["from_account_name"],
+                proof_file=form.cleaned_data["proof"],
+                now=timezone.now(),
+            )
+        except ProofRejected as error:
+            form.add_error("proof", str(error))
+        except PaymentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Thank you! The seller will check your payment and confirm it."))
+            return redirect(order)
+    return _order_page(request, _buyer_order(token), payment_form=form, status=400)
+
+
+@require_POST
+def order_cancel_view(request, token):
+    order = _buyer_order(token)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        order_cancel(order=order, now=timezone.now(), reason=reason)
+    except OrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your order is cancelled."))
+    return redirect(order)
+
+
+def _proof_response(payment: Payment):
+    if not payment.proof:
+        raise Http404
+    extension = "pdf" if payment.proof_content_type == "application/pdf" else payment.proof.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        payment.proof.open("rb"),
+        content_type=payment.proof_content_type,
+        as_attachment=False,
+        filename=f"bukti-{payment.order.number}-{payment.pk}.{extension}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+def proof_for_buyer(request, token, payment_id):
+    """A proof, for the buyer holding the order's link; anyone else gets 404."""
+    payment = get_object_or_404(Payment.objects.select_related("order"), pk=payment_id, order__token=token)
+    return _proof_response(payment)
+
+
+@never_cache
+@staff_member_required
+def proof_for_staff(request, payment_id):
+    if not request.user.has_perm("payments.view_payment"):
+        return HttpResponseForbidden()
+    return _proof_response(get_object_or_404(Payment.objects.select_related("order"), pk=payment_id))
+
+
+@require_POST
+def gateway_start(request, token):
+    gateway = gateway_get()
+    if gateway is None:
+        raise Http404
+    order = _buyer_order(token)
+    try:
+        url = gateway_checkout_start(
+            order=order, gateway=gateway, finish_url=request.build_absolute_uri(order.get_absolute_url())
+        )
+    except PaymentError as error:
+        messages.error(request, str(error))
+        return redirect(order)
+    except OSError:
+        messages.error(request, _("The payment gateway did not answer; try again in a moment or pay by bank transfer."))
+        return redirect(order)
+    return redirect(url)
+
+
+@csrf_exempt
+@require_POST
+def midtrans_notification(request):
+    """Midtrans' HTTP notification: verified, recorded once, answered 200 even when repeated."""
+    gateway = gateway_get()
+    if gateway is None:
+        raise Http404
+    try:
+        payload = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return HttpResponseBadRequest("invalid JSON")
+    if not isinstance(payload, dict):
+        return HttpResponseBadRequest("invalid payload")
+    notice = gateway.notice_from(payload)
+    if notice is None:
+        return HttpResponseForbidden("invalid signature")
+    outcome = gateway_notice_apply(notice=notice, provider=gateway.name, now=timezone.now())
+    if outcome == "unknown":
+        return HttpResponse("unknown order", status=404)
+    return HttpResponse(outcome)
