@@ -1,24 +1,36 @@
+import os
 import secrets
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
-from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
 
 
-class PrivateProofStorage(LazyObject):
+class PrivateFileSystemStorage(FileSystemStorage):
     """Transfer proofs live outside MEDIA_ROOT and have no public URL:
     only the proof view, which checks who asks, reads them."""
 
-    def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Transfer proofs have no public URL.")
 
 
-private_proof_storage = PrivateProofStorage()
+_PRIVATE_STORAGE = PrivateFileSystemStorage()
+
+
+def private_proof_storage() -> PrivateFileSystemStorage:
+    return _PRIVATE_STORAGE
 
 
 def proof_upload_to(instance, filename: str) -> str:

@@ -71,11 +71,12 @@ def _pdf_clean(data: bytes) -> CleanProof:
             raise ProofRejected(_("The PDF has too many pages; send the page with the transfer."))
         writer = PdfWriter()
         for page in reader.pages:
-            added = writer.add_page(page)
-            # Links, form fields and page actions can carry scripts: keep only what is drawn.
+            # Links, form fields and page actions can carry scripts: drop them
+            # before copying, so that nothing they point to is copied either.
             for key in ("/Annots", "/AA"):
-                if key in added:
-                    del added[key]
+                if key in page:
+                    del page[key]
+            writer.add_page(page)
         output = io.BytesIO()
         writer.write(output)
     except (PdfReadError, ValueError, KeyError, TypeError, OSError):
