@@ -12,7 +12,10 @@ class PaymentSubmitForm(forms.Form):
         max_value=1_000_000_000,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    paid_on = forms.DateField(label=_("Transfer date"), widget=forms.DateInput(attrs={"type": "date"}))
+    # An HTML date input takes and sends ISO dates, whatever the language.
+    paid_on = forms.DateField(
+        label=_("Transfer date"), input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     from_bank = forms.CharField(label=_("From bank"), max_length=60, help_text=_("For example: BCA, BRI, DANA, GoPay."))
     from_account_name = forms.CharField(label=_("Account holder's name"), max_length=120)
     proof = forms.FileField(

@@ -292,3 +292,9 @@ def test_a_bad_payment_form_keeps_what_was_typed_and_saves_nothing(client, campa
     assert "proof" in response.context["payment_form"].errors
     assert response.context["payment_form"]["from_bank"].value() == "BRI"
     assert not Payment.objects.exists()
+
+
+def test_the_transfer_date_field_starts_at_today_in_the_format_browsers_read(client, campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
+    html = client.get(order.get_absolute_url()).content.decode()
+    assert f'type="date" name="paid_on" value="{timezone.localdate().isoformat()}"' in html
