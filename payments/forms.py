@@ -14,7 +14,9 @@ class PaymentSubmitForm(forms.Form):
     )
     # An HTML date input takes and sends ISO dates, whatever the language.
     paid_on = forms.DateField(
-        label=_("Transfer date"), input_formats=["%Y-%m-%d"], widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Transfer date"),
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     from_bank = forms.CharField(label=_("From bank"), max_length=60, help_text=_("For example: BCA, BRI, DANA, GoPay."))
     from_account_name = forms.CharField(label=_("Account holder's name"), max_length=120)

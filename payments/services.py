@@ -1,4 +1,5 @@
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -208,13 +209,41 @@ def payment_reject(*, payment_id: int, reason: str, actor=None, now: datetime.da
     return payment
 
 
+def _refunds_create(
+    *, order: Order, amount_idr: int, reason: str, note: str, actor, now: datetime.datetime
+) -> list[Refund]:
+    """Record `amount_idr` back to the buyer against the confirmed payments it returns, newest first."""
+    already = defaultdict(int)
+    for refund in order.refunds.all():
+        already[refund.payment_id] += refund.amount_idr
+    confirmed = [payment for payment in order.payments.all() if payment.status == Payment.Status.CONFIRMED]
+    refunds, remaining = [], amount_idr
+    for payment in sorted(confirmed, key=lambda payment: (payment.submitted_at, payment.pk), reverse=True):
+        share = min(payment.amount_idr - already[payment.pk], remaining)
+        if share > 0:
+            refunds.append(
+                Refund.objects.create(
+                    order=order,
+                    payment=payment,
+                    amount_idr=share,
+                    reason=reason,
+                    note=note,
+                    created_at=now,
+                    created_by=actor,
+                )
+            )
+            remaining -= share
+        if remaining == 0:
+            break
+    return refunds
+
+
 def _refund_held(*, order: Order, reason: str, note: str, actor, now: datetime.datetime) -> Refund | None:
     held = order_ledger(order).held_idr
     if held <= 0:
         return None
-    return Refund.objects.create(
-        order=order, amount_idr=held, reason=reason, note=note, created_at=now, created_by=actor
-    )
+    refunds = _refunds_create(order=order, amount_idr=held, reason=reason, note=note, actor=actor, now=now)
+    return refunds[0] if refunds else None
 
 
 def order_cancel(*, order: Order, now: datetime.datetime, actor=None, reason: str = "") -> Order:
@@ -259,9 +288,7 @@ def refund_record(*, order: Order, amount_idr: int, reason: str, note: str, acto
                 _("A refund is between Rp1 and what the order holds (Rp%(held)s).")
                 % {"held": f"{ledger.held_idr:,}".replace(",", ".")}
             )
-        return Refund.objects.create(
-            order=order, amount_idr=amount_idr, reason=reason, note=note, created_at=now, created_by=actor
-        )
+        return _refunds_create(order=order, amount_idr=amount_idr, reason=reason, note=note, actor=actor, now=now)[0]
 
 
 def refund_mark_sent(*, refund_id: int, method: str, reference: str, actor, now: datetime.datetime) -> Refund:

@@ -44,8 +44,11 @@ def payment_rejected_notify_task(payment_id: int) -> None:
 @shared_task
 def order_cancelled_notify_task(order_id: int, refund_id: int | None = None) -> None:
     refund = Refund.objects.get(pk=refund_id) if refund_id else None
+    order = _order(order_id)
     order_email_send(
-        order=_order(order_id), template="payments/email/order_cancelled", extra_context={"refund": refund}
+        order=order,
+        template="payments/email/order_cancelled",
+        extra_context={"refund": refund, "ledger": order_ledger(order)},
     )
 
 

@@ -28,7 +28,9 @@ def _screenshot_png(path):
     return path
 
 
-def test_buyer_uploads_a_proof_seller_confirms_buyer_sees_dp_paid_and_the_balance(phone, browser, live_server, order, tmp_path):
+def test_buyer_uploads_a_proof_seller_confirms_buyer_sees_dp_paid_and_the_balance(
+    phone, browser, live_server, order, tmp_path
+):
     phone.goto(order.get_absolute_url())
     phone.fill("#id_amount_idr", str(order.first_transfer_idr))
     phone.fill("#id_from_bank", "BCA")

@@ -22,7 +22,13 @@ def seller_client(client):
 def _submitted(campaign, count):
     payments = []
     for index in range(count):
-        order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp", email=f"b{index}@example.com", phone=f"08120000{index:04d}")
+        order = place_order(
+            campaign,
+            [(campaign.items.first(), 1)],
+            plan="dp",
+            email=f"b{index}@example.com",
+            phone=f"08120000{index:04d}",
+        )
         payments.append(
             payment_submit(
                 order=order,
@@ -64,7 +70,9 @@ def test_the_seller_rejects_with_a_reason_the_buyer_sees(seller_client, campaign
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PENDING  # no reason, nothing done
 
-    seller_client.post(changelist, {"action": "reject_payments", "reason": "Bukti buram", "_selected_action": [payment.pk]})
+    seller_client.post(
+        changelist, {"action": "reject_payments", "reason": "Bukti buram", "_selected_action": [payment.pk]}
+    )
     payment.refresh_from_db()
     assert (payment.status, payment.rejection_reason) == (Payment.Status.REJECTED, "Bukti buram")
     assert "Bukti buram" in client.get(payment.order.get_absolute_url()).content.decode()
@@ -78,11 +86,14 @@ def test_the_seller_marks_a_refund_sent_with_its_reference(seller_client, campai
     order_cancel(order=payment.order, now=timezone.now(), reason="Tidak jadi")
     refund = Refund.objects.get()
     changelist = reverse("admin:payments_refund_changelist")
-    seller_client.post(changelist, {"action": "mark_sent", "method": "", "reference": "", "_selected_action": [refund.pk]})
+    seller_client.post(
+        changelist, {"action": "mark_sent", "method": "", "reference": "", "_selected_action": [refund.pk]}
+    )
     refund.refresh_from_db()
     assert refund.status == Refund.Status.DUE
     seller_client.post(
-        changelist, {"action": "mark_sent", "method": "Transfer BCA", "reference": "BCA-0098812", "_selected_action": [refund.pk]}
+        changelist,
+        {"action": "mark_sent", "method": "Transfer BCA", "reference": "BCA-0098812", "_selected_action": [refund.pk]},
     )
     refund.refresh_from_db()
     assert (refund.status, refund.reference, refund.sent_by.username) == (Refund.Status.SENT, "BCA-0098812", "penjual")
@@ -94,9 +105,13 @@ def test_the_seller_records_a_refund_of_an_overpayment_within_what_the_order_hol
         reverse("admin:payments_payment_changelist"), {"action": "confirm_payments", "_selected_action": [payment.pk]}
     )
     add = reverse("admin:payments_refund_add")
-    too_much = seller_client.post(add, {"order": payment.order_id, "amount_idr": "999999999", "reason": "overpayment", "note": ""})
+    too_much = seller_client.post(
+        add, {"order": payment.order_id, "amount_idr": "999999999", "reason": "overpayment", "note": ""}
+    )
     assert too_much.status_code == 200 and not Refund.objects.exists()
-    done = seller_client.post(add, {"order": payment.order_id, "amount_idr": "5000", "reason": "overpayment", "note": "Lebih transfer"})
+    done = seller_client.post(
+        add, {"order": payment.order_id, "amount_idr": "5000", "reason": "overpayment", "note": "Lebih transfer"}
+    )
     assert done.status_code == 302
     assert Refund.objects.get().created_by.username == "penjual"
 

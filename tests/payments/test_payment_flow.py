@@ -298,3 +298,26 @@ def test_the_transfer_date_field_starts_at_today_in_the_format_browsers_read(cli
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
     html = client.get(order.get_absolute_url()).content.decode()
     assert f'type="date" name="paid_on" value="{timezone.localdate().isoformat()}"' in html
+
+
+def test_a_refund_after_dp_and_balance_is_recorded_against_both_payments(campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
+    dp = _submit(order, order.first_transfer_idr)
+    payment_confirm(payment_id=dp.pk, now=timezone.now())
+    balance = _submit(order, order_ledger(_refresh(order)).due_idr)
+    payment_confirm(payment_id=balance.pk, now=timezone.now())
+
+    order_cancel(order=order, now=timezone.now(), reason="Tidak jadi")
+
+    refunds = {refund.payment_id: refund.amount_idr for refund in _refresh(order).refunds.all()}
+    assert refunds == {dp.pk: dp.amount_idr, balance.pk: balance.amount_idr}
+    assert sum(refunds.values()) == order.total_idr
+
+
+def test_the_cancellation_email_states_the_whole_refund(campaign, eager_tasks, django_capture_on_commit_callbacks):
+    order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
+    payment_confirm(payment_id=_submit(order, order.first_transfer_idr).pk, now=timezone.now())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, now=timezone.now())
+    assert f"Rp{order.first_transfer_idr:,}".replace(",", ".") in mail.outbox[-1].body
