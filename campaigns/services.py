@@ -39,6 +39,11 @@ def campaign_stage_move(*, campaign: Campaign, to_stage: str, now: datetime.date
         raise CampaignStageMoveNotAllowed(
             campaign=campaign, to_stage=to_stage, reason=_("Production starts after the PO closes.")
         )
+    if to_stage == Stage.CANCELLED and campaign.units_reserved:
+        # Orders hold units (and maybe money): cancelling must refund them, which the payments service does.
+        raise CampaignStageMoveNotAllowed(
+            campaign=campaign, to_stage=to_stage, reason=_("It has orders: cancel it with refunds for every buyer.")
+        )
     if to_stage == Stage.PUBLISHED and campaign.closes_at <= now:
         raise CampaignStageMoveNotAllowed(
             campaign=campaign, to_stage=to_stage, reason=_("Its window has already ended; set new dates first.")

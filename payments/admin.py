@@ -8,6 +8,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.admin import CampaignAdmin as CampaignAdminBase
+from campaigns.exceptions import CampaignError
+from campaigns.models import Campaign
 from catalog.money import format_rupiah
 from orders.admin import OrderAdminBase
 from orders.exceptions import OrderError
@@ -16,6 +19,7 @@ from orders.models import Order
 from .exceptions import PaymentError
 from .models import Payment, Refund
 from .services import (
+    campaign_cancel,
     order_cancel,
     order_ledger,
     payment_confirm,
@@ -275,6 +279,12 @@ class RefundAddForm(forms.ModelForm):
             held = order_ledger(order).held_idr
             if amount > held:
                 self.add_error("amount_idr", gettext("The order holds only %(held)s.") % {"held": format_rupiah(held)})
+            elif cleaned.get("reason") == Refund.Reason.OVERPAYMENT and amount > max(held - order.total_idr, 0):
+                self.add_error(
+                    "amount_idr",
+                    gettext("The order is overpaid by %(over)s only; record more as the seller's decision.")
+                    % {"over": format_rupiah(max(held - order.total_idr, 0))},
+                )
         return cleaned
 
 
@@ -345,3 +355,29 @@ class RefundAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), messages.ERROR)
                 return
         self.message_user(request, gettext("Refunds marked as sent; the buyers are told."), messages.SUCCESS)
+
+
+admin.site.unregister(Campaign)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(CampaignAdminBase):
+    """Cancelling a PO with orders refunds every buyer, so that action lives with payments."""
+
+    action_form = ReasonActionForm
+
+    @admin.action(permissions=["change"], description=_("Cancel the PO and refund every buyer (give a reason)"))
+    def cancel(self, request, queryset):
+        for campaign in queryset:
+            try:
+                campaign_cancel(
+                    campaign=campaign, reason=request.POST.get("reason", ""), actor=request.user, now=timezone.now()
+                )
+            except (PaymentError, CampaignError) as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(campaign)s is cancelled; refunds are recorded.") % {"campaign": campaign.title},
+                    messages.SUCCESS,
+                )

@@ -31,10 +31,10 @@ class GatewayCheckout:
 class GatewayNotice:
     """A verified notification, reduced to what the shop acts on."""
 
-    provider_order_id: str
+    provider_order_id: str  # signed, and new for every attempt: the key a payment is recorded under
     order_number: str
     kind_code: str
-    transaction_id: str
+    transaction_id: str  # not signed: kept for the seller, never trusted
     amount_idr: int
     is_paid: bool
     is_final_failure: bool
@@ -109,7 +109,12 @@ class MidtransSnap:
         if len(parts) < 4 or amount != amount.to_integral_value() or not payload.get("transaction_id"):
             return None
         state = payload.get("transaction_status", "")
-        paid = state in self.PAID_STATES or (state == "capture" and payload.get("fraud_status") == "accept")
+        # transaction_status and fraud_status are not signed, status_code is:
+        # a paid state must come with the 200 that Midtrans signs for it.
+        signed_success = payload["status_code"] == "200"
+        paid = signed_success and (
+            state in self.PAID_STATES or (state == "capture" and payload.get("fraud_status") == "accept")
+        )
         return GatewayNotice(
             provider_order_id=payload["order_id"],
             order_number="-".join(parts[:3]),

@@ -93,6 +93,12 @@ class Payment(models.Model):
                 condition=~Q(provider_reference=""),
                 name="payment_provider_transaction_unique",
             ),
+            # One bank transfer at a time waits for the seller: a double click records one.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="pending", method="bank_transfer"),
+                name="payment_one_waiting_transfer_per_order",
+            ),
         ]
 
     def __str__(self):
@@ -104,6 +110,7 @@ class Refund(models.Model):
 
     class Reason(models.TextChoices):
         ORDER_CANCELLED = "order_cancelled", _("Order cancelled")
+        ORDER_ENDED = "order_ended", _("Paid after the order had ended")
         CAMPAIGN_FAILED = "campaign_failed", _("PO failed or cancelled")
         OVERPAYMENT = "overpayment", _("Overpayment")
         SELLER_DECISION = "seller_decision", _("Seller's decision")

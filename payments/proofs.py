@@ -13,7 +13,13 @@ from pypdf.errors import PdfReadError
 
 from .exceptions import ProofRejected
 
-IMAGE_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("jpg", "image/jpeg")}
+# MPO is the JPEG that many Android cameras write.
+IMAGE_FORMATS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "MPO": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WEBP": ("jpg", "image/jpeg"),
+}
 PDF_MAX_PAGES = 10
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_stage_move
+from campaigns.services import ALLOWED_STAGE_MOVES, campaign_stage_move
 from orders.exceptions import IllegalOrderTransition, OrderError
 from orders.models import Order, OrderLine
 from orders.services import order_payment_awaiting, order_payment_decided, order_transition
@@ -34,6 +34,7 @@ class OrderLedger:
     awaiting_idr: int  # sent by the buyer, not yet confirmed
     refunded_idr: int  # refunds sent
     refund_due_idr: int  # refunds recorded, not yet sent
+    goodwill_idr: int = 0  # refunds the seller chose to give on a live order
 
     @property
     def held_idr(self) -> int:
@@ -43,6 +44,11 @@ class OrderLedger:
     @property
     def due_idr(self) -> int:
         return max(self.total_idr - self.held_idr, 0)
+
+    @property
+    def held_for_status_idr(self) -> int:
+        """What counts towards the order's status: a goodwill refund does not undo a payment."""
+        return self.held_idr + self.goodwill_idr
 
     @property
     def overpaid_idr(self) -> int:
@@ -62,13 +68,14 @@ def order_ledger(order: Order) -> OrderLedger:
         awaiting_idr=sum(payment.amount_idr for payment in payments if payment.status == Payment.Status.PENDING),
         refunded_idr=sum(refund.amount_idr for refund in refunds if refund.status == Refund.Status.SENT),
         refund_due_idr=sum(refund.amount_idr for refund in refunds if refund.status == Refund.Status.DUE),
+        goodwill_idr=sum(refund.amount_idr for refund in refunds if refund.reason == Refund.Reason.SELLER_DECISION),
     )
 
 
 def ledger_disagreement(order: Order, ledger: OrderLedger) -> str:
     """Why the order's status does not fit its money, or "" when it does."""
-    held = ledger.held_idr
-    if held < 0:
+    held = ledger.held_for_status_idr
+    if ledger.held_idr < 0:
         return _("more refunded than paid")
     if order.status == OrderStatus.PENDING_PAYMENT and held >= order.first_payment_idr:
         return _("paid enough for its next step but still waiting for payment")
@@ -76,8 +83,8 @@ def ledger_disagreement(order: Order, ledger: OrderLedger) -> str:
         return _("marked DP paid, but holds %(held)d of %(total)d") % {"held": held, "total": order.total_idr}
     if order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED) and held < order.total_idr:
         return _("marked paid in full, but holds %(held)d of %(total)d") % {"held": held, "total": order.total_idr}
-    if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED) and held != 0:
-        return _("ended, but keeps %(held)d that is neither refunded nor due back") % {"held": held}
+    if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED) and ledger.held_idr != 0:
+        return _("ended, but keeps %(held)d that is neither refunded nor due back") % {"held": ledger.held_idr}
     return ""
 
 
@@ -99,8 +106,23 @@ def amount_due_now(order: Order, ledger: OrderLedger) -> int:
 
 
 def _order_follow_payments(*, order: Order, now: datetime.datetime, actor=None, actor_label: str = "") -> None:
-    """Move a locked order forward when what it holds covers the next step; never back."""
-    held = order_ledger(order).held_idr
+    """Move a locked order forward when what it holds covers the next step; never back.
+
+    Money that reaches an order that has already ended goes back to the buyer.
+    """
+    ledger = order_ledger(order)
+    if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
+        if ledger.held_idr > 0:
+            _refunds_create(
+                order=order,
+                amount_idr=ledger.held_idr,
+                reason=Refund.Reason.ORDER_ENDED,
+                note=_("Paid after the order was %(status)s.") % {"status": order.get_status_display().lower()},
+                actor=actor,
+                now=now,
+            )
+        return
+    held = ledger.held_for_status_idr
     target = None
     if order.status == OrderStatus.PENDING_PAYMENT and held >= order.first_payment_idr:
         target = OrderStatus.PAID if held >= order.total_idr else OrderStatus.DP_PAID
@@ -141,26 +163,46 @@ def payment_submit(
     if paid_on > timezone.localdate(now):
         raise PaymentNotAccepted(_("The transfer date cannot be in the future."))
     proof = proof_clean(proof_file)  # image and PDF work before any lock
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status not in PAYABLE:
-            raise PaymentNotAccepted(
-                _("This order is %(status)s; it takes no payment.") % {"status": order.get_status_display().lower()}
-            )
-        payment = Payment(
-            order=order,
-            kind=_kind_for(order),
-            amount_idr=amount_idr,
-            paid_on=paid_on,
-            from_bank=from_bank.strip(),
-            from_account_name=from_account_name.strip(),
-            proof_content_type=proof.content_type,
-            submitted_at=now,
-        )
-        payment.proof.save(proof.file.name, proof.file, save=False)
-        payment.save()
-        order_payment_awaiting(order=order, now=now)
+    payment = Payment(
+        order=order,
+        amount_idr=amount_idr,
+        paid_on=paid_on,
+        from_bank=from_bank.strip(),
+        from_account_name=from_account_name.strip(),
+        proof_content_type=proof.content_type,
+        submitted_at=now,
+    )
+    # The file is written before the lock, and removed again if the payment is not recorded.
+    payment.proof.save(proof.file.name, proof.file, save=False)
+    try:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order.pk)
+            _check_payable(order, now)
+            if order.payments.filter(status=Payment.Status.PENDING, method=Payment.Method.BANK_TRANSFER).exists():
+                raise PaymentNotAccepted(
+                    _("Your last payment confirmation is still waiting for the seller; you will hear back soon.")
+                )
+            payment.order = order
+            payment.kind = _kind_for(order)
+            payment.save()
+            order_payment_awaiting(order=order, now=now)
+    except Exception:
+        payment.proof.delete(save=False)
+        raise
     return payment
+
+
+def _check_payable(order: Order, now: datetime.datetime) -> None:
+    if order.status not in PAYABLE:
+        raise PaymentNotAccepted(
+            _("This order is %(status)s; it takes no payment.") % {"status": order.get_status_display().lower()}
+        )
+    if order.status == OrderStatus.PENDING_PAYMENT and order.payment_deadline <= now:
+        raise PaymentNotAccepted(
+            _(
+                "The time to pay this order has passed, so it is about to expire. If you have already transferred, contact the seller."
+            )
+        )
 
 
 def payment_confirm(*, payment_id: int, actor=None, now: datetime.datetime, actor_label: str = "") -> Payment:
@@ -184,7 +226,11 @@ def payment_confirm(*, payment_id: int, actor=None, now: datetime.datetime, acto
 
 
 def _still_awaiting(order: Order) -> bool:
-    return order.payments.filter(status=Payment.Status.PENDING).exists()
+    """Whether expiry must leave the order alone: a payment waits, or it already holds money."""
+    if order.payments.filter(status=Payment.Status.PENDING).exists():
+        return True
+    # A partly paid order is not expired: the seller decides, and a cancellation refunds it.
+    return order.status == OrderStatus.PENDING_PAYMENT and order_ledger(order).held_idr > 0
 
 
 def payment_reject(*, payment_id: int, reason: str, actor=None, now: datetime.datetime) -> Payment:
@@ -283,6 +329,10 @@ def refund_record(*, order: Order, amount_idr: int, reason: str, note: str, acto
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         ledger = order_ledger(order)
+        if reason == Refund.Reason.OVERPAYMENT and amount_idr > max(ledger.held_idr - order.total_idr, 0):
+            raise PaymentNotAccepted(
+                _("This order has no over-payment of that size; record it as the seller's decision instead.")
+            )
         if not 0 < amount_idr <= ledger.held_idr:
             raise PaymentNotAccepted(
                 _("A refund is between Rp1 and what the order holds (Rp%(held)s).")
@@ -341,6 +391,12 @@ def campaign_close_due(*, now: datetime.datetime) -> int:
                 or campaign.closes_at > now
             ):
                 continue
+            if (
+                campaign.minimum_goal_units
+                and Payment.objects.filter(order__campaign=campaign, status=Payment.Status.PENDING).exists()
+            ):
+                # The goal counts paid units: decide once the seller has checked every payment sent.
+                continue
             goal_missed = (
                 bool(campaign.minimum_goal_units) and campaign_paid_units(campaign) < campaign.minimum_goal_units
             )
@@ -353,16 +409,42 @@ def campaign_close_due(*, now: datetime.datetime) -> int:
 
 def _campaign_fail(*, campaign: Campaign, now: datetime.datetime) -> None:
     campaign_stage_move(campaign=campaign, to_stage=Campaign.Stage.FAILED, now=now)
-    reason = _("The PO did not reach its minimum goal, so it is cancelled and every payment refunded.")
+    _campaign_orders_end(
+        campaign=campaign,
+        reason=_("The PO did not reach its minimum goal, so it is cancelled and every payment refunded."),
+        actor=None,
+        now=now,
+    )
+
+
+def campaign_cancel(*, campaign: Campaign, reason: str, actor, now: datetime.datetime) -> Campaign:
+    """The seller calls a PO off: every live order is cancelled and what it paid refunded."""
+    if not reason.strip():
+        raise PaymentNotAccepted(_("Give the buyers a reason."))
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if Campaign.Stage.CANCELLED not in ALLOWED_STAGE_MOVES[campaign.stage]:
+            raise PaymentNotAccepted(_("This PO can no longer be cancelled; cancel single orders instead."))
+        _campaign_orders_end(campaign=campaign, reason=reason.strip(), actor=actor, now=now)
+        campaign = campaign_stage_move(campaign=campaign, to_stage=Campaign.Stage.CANCELLED, now=now)
+    return campaign
+
+
+def _campaign_orders_end(*, campaign: Campaign, reason: str, actor, now: datetime.datetime) -> None:
+    """Cancel every live order of a locked campaign and record refunds of what each paid."""
     from .tasks import order_cancelled_notify_task
 
-    for order in (
-        Order.objects.select_for_update()
-        .filter(campaign=campaign, status__in=PAYABLE + (OrderStatus.PAID,))
-        .order_by("pk")
-    ):
-        order_transition(order=order, to_status=OrderStatus.CANCELLED, now=now, actor_label="system", reason=reason)
-        refund = _refund_held(order=order, reason=Refund.Reason.CAMPAIGN_FAILED, note=reason, actor=None, now=now)
+    live = Order.objects.select_for_update().filter(campaign=campaign, status__in=PAYABLE + (OrderStatus.PAID,))
+    for order in live.order_by("pk"):
+        order_transition(
+            order=order,
+            to_status=OrderStatus.CANCELLED,
+            now=now,
+            actor=actor,
+            actor_label="" if actor else "system",
+            reason=reason,
+        )
+        refund = _refund_held(order=order, reason=Refund.Reason.CAMPAIGN_FAILED, note=reason, actor=actor, now=now)
         order_cancelled_notify_task.delay_on_commit(order.pk, refund.pk if refund else None)
 
 
@@ -430,7 +512,7 @@ def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> st
         order = Order.objects.select_for_update().get(pk=order.pk)
         payment = (
             Payment.objects.select_for_update()
-            .filter(provider=provider, provider_reference=notice.transaction_id)
+            .filter(provider=provider, provider_reference=notice.provider_order_id)
             .first()
         )
         if payment is not None:
@@ -444,6 +526,8 @@ def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> st
                 payment.status = Payment.Status.REJECTED
                 payment.rejection_reason = _("The payment gateway reported: %(state)s.") % {"state": notice.state}
             payment.save(update_fields=["status", "provider_status", "decided_at", "rejection_reason"])
+            if payment.status == Payment.Status.REJECTED:
+                order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
         else:
             if not (notice.is_paid or notice.state == "pending"):
                 return "ignored"
@@ -456,11 +540,14 @@ def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> st
                 submitted_at=now,
                 decided_at=now if notice.is_paid else None,
                 provider=provider,
-                provider_reference=notice.transaction_id,
-                provider_status=notice.state,
+                provider_reference=notice.provider_order_id,
+                provider_status=f"{notice.state} {notice.transaction_id}"[:30],
             )
+        if payment.status == Payment.Status.PENDING and order.status == OrderStatus.PENDING_PAYMENT:
+            order_payment_awaiting(order=order, now=now)
         if payment.status == Payment.Status.CONFIRMED:
             _order_follow_payments(order=order, now=now, actor_label=provider)
+            order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
             from .tasks import payment_received_notify_task
 
             payment_received_notify_task.delay_on_commit(payment.pk)

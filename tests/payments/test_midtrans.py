@@ -185,3 +185,22 @@ def test_without_keys_the_gateway_does_not_show(client, campaign, settings):
     html = client.get(order.get_absolute_url()).content.decode()
     assert reverse("payments:gateway_start", args=[order.token]) not in html
     assert post(client, notification(order)).status_code == 404
+
+
+def test_a_signed_settlement_replayed_with_other_transaction_ids_pays_once(client, campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
+    for number in range(3):
+        payload = notification(order)
+        payload["transaction_id"] = f"forged-{number}"  # not covered by the signature
+        assert post(client, payload).status_code == 200
+    assert Payment.objects.count() == 1
+
+
+def test_a_signed_pending_notice_relabelled_as_settlement_does_not_pay(client, campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
+    payload = notification(order, status="pending", code="201")
+    payload["transaction_status"] = "settlement"  # not covered by the signature
+    assert post(client, payload).status_code == 200
+    assert not Payment.objects.filter(status=Payment.Status.CONFIRMED).exists()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING_PAYMENT

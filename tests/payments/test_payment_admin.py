@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -99,7 +102,7 @@ def test_the_seller_marks_a_refund_sent_with_its_reference(seller_client, campai
     assert (refund.status, refund.reference, refund.sent_by.username) == (Refund.Status.SENT, "BCA-0098812", "penjual")
 
 
-def test_the_seller_records_a_refund_of_an_overpayment_within_what_the_order_holds(seller_client, campaign):
+def test_the_seller_records_a_refund_within_what_the_order_holds_and_its_reason(seller_client, campaign):
     payment = _submitted(campaign, 1)[0]
     seller_client.post(
         reverse("admin:payments_payment_changelist"), {"action": "confirm_payments", "_selected_action": [payment.pk]}
@@ -109,11 +112,25 @@ def test_the_seller_records_a_refund_of_an_overpayment_within_what_the_order_hol
         add, {"order": payment.order_id, "amount_idr": "999999999", "reason": "overpayment", "note": ""}
     )
     assert too_much.status_code == 200 and not Refund.objects.exists()
-    done = seller_client.post(
-        add, {"order": payment.order_id, "amount_idr": "5000", "reason": "overpayment", "note": "Lebih transfer"}
+    not_overpaid = seller_client.post(
+        add, {"order": payment.order_id, "amount_idr": "5000", "reason": "overpayment", "note": ""}
     )
-    assert done.status_code == 302
-    assert Refund.objects.get().created_by.username == "penjual"
+    assert not_overpaid.status_code == 200 and not Refund.objects.exists()
+    goodwill = seller_client.post(
+        add,
+        {
+            "order": payment.order_id,
+            "amount_idr": "5000",
+            "reason": "seller_decision",
+            "note": "Maaf, produksi terlambat",
+        },
+    )
+    assert goodwill.status_code == 302
+    refund = Refund.objects.get()
+    assert (refund.created_by.username, refund.payment_id) == ("penjual", payment.pk)
+    out = io.StringIO()
+    call_command("ledger_check", stdout=out)  # a goodwill refund leaves the order's status right
+    assert "Every order agrees" in out.getvalue()
 
 
 def test_the_order_admin_shows_money_payments_and_refunds(seller_client, campaign):
