@@ -116,8 +116,7 @@ class Order(models.Model):
         return self.number or f"#{self.pk}"
 
     def get_absolute_url(self):
-        # The order page shows its payments too, so the payments app serves it.
-        return reverse("payments:order", args=[self.token])
+        return reverse("order_page", args=[self.token])
 
     @property
     def balance_idr(self) -> int:

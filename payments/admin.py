@@ -19,6 +19,7 @@ from orders.models import Order
 from .exceptions import PaymentError
 from .models import Payment, Refund
 from .services import (
+    amount_due_now,
     campaign_cancel,
     order_cancel,
     order_ledger,
@@ -224,13 +225,15 @@ class PaymentAdmin(admin.ModelAdmin):
     def amount(self, obj):
         return format_rupiah(obj.amount_idr)
 
-    @admin.display(description=_("expected"))
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("order__payments", "order__refunds")
+
+    @admin.display(description=_("due now"))
     def expected(self, obj):
-        """What this kind of payment should be, so the seller spots partial and over-payments."""
-        order = obj.order
-        if obj.kind == Payment.Kind.BALANCE:
-            return format_rupiah(order.total_idr - order.first_payment_idr)
-        return format_rupiah(order.first_transfer_idr)
+        """What the order owes now, beside a waiting payment, so the seller spots partial and over-payments."""
+        if obj.status != Payment.Status.PENDING:
+            return "-"
+        return format_rupiah(amount_due_now(obj.order, order_ledger(obj.order)))
 
     @admin.display(description=_("proof"))
     def preview(self, obj):

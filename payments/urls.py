@@ -5,7 +5,6 @@ from . import views
 app_name = "payments"
 
 urlpatterns = [
-    path("pesanan/<str:token>/", views.order_page, name="order"),
     path("pesanan/<str:token>/bayar/", views.payment_submit_view, name="submit"),
     path("pesanan/<str:token>/batal/", views.order_cancel_view, name="cancel"),
     path("pesanan/<str:token>/bukti/<int:payment_id>/", views.proof_for_buyer, name="proof"),

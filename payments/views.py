@@ -82,7 +82,7 @@ def payment_submit_view(request, token):
         else:
             messages.success(request, _("Thank you! The seller will check your payment and confirm it."))
             return redirect(order)
-    return _order_page(request, _buyer_order(token), payment_form=form, status=400)
+    return _order_page(request, _buyer_order(token), payment_form=form)
 
 
 @require_POST

@@ -216,6 +216,21 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_order_tokens": {"()": "preorder_shop.log_filters.RedactOrderTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_order_tokens"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.request": {
+            "handlers": ["console"],
+            "level": "WARNING",
+            "filters": ["redact_order_tokens"],
+            "propagate": False,
+        },
+        "django.server": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "filters": ["redact_order_tokens"],
+            "propagate": False,
+        },
+    },
 }

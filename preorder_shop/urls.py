@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from payments.views import order_page
+
 from .health import health
 
 admin.site.site_header = _("Prapesan seller admin")
@@ -16,6 +18,9 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
+    # The buyer's order page, after the fixed /pesanan/... routes: its model
+    # (orders) names it, the payments app draws it.
+    path("pesanan/<str:token>/", order_page, name="order_page"),
     path("", include("campaigns.urls")),
 ]
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
 from orders.models import Order
-from orders.services import order_expire_overdue, order_transition
+from orders.services import order_expire_overdue
 from tests.factories import BUYER_DEFAULTS, campaign_with_products, place_order
 
 pytestmark = [
@@ -133,8 +133,10 @@ def test_expiry_running_twice_at_once_gives_units_back_once():
     assert (items[0].units_reserved, campaign.units_reserved) == (0, 0)
 
 
-def test_expiry_at_the_same_moment_as_a_payment_counts_units_once():
-    from django.db import transaction
+def test_expiry_at_the_same_moment_as_a_gateway_payment_counts_units_and_money_once():
+    from payments.gateways import GatewayNotice
+    from payments.models import Refund
+    from payments.services import gateway_notice_apply, ledger_disagreement, order_ledger
 
     campaign, items = _campaign()
     past = timezone.now() - datetime.timedelta(days=2)
@@ -145,10 +147,17 @@ def test_expiry_at_the_same_moment_as_a_payment_counts_units_once():
     ]
 
     def pay(order):
-        with transaction.atomic():
-            locked = Order.objects.select_for_update().get(pk=order.pk)
-            if locked.status == Order.Status.PENDING_PAYMENT:
-                order_transition(order=locked, to_status=Order.Status.DP_PAID, now=timezone.now(), actor_label="system")
+        notice = GatewayNotice(
+            provider_order_id=f"{order.number}-DP-0001",
+            order_number=order.number,
+            kind_code="DP",
+            transaction_id="t",
+            amount_idr=order.first_payment_idr,
+            is_paid=True,
+            is_final_failure=False,
+            state="settlement",
+        )
+        gateway_notice_apply(notice=notice, provider="midtrans", now=timezone.now())
 
     def work(index):
         if index < len(orders):
@@ -156,10 +165,15 @@ def test_expiry_at_the_same_moment_as_a_payment_counts_units_once():
         else:
             order_expire_overdue(now=timezone.now())
 
-    _race(work, count=len(orders) + 2)
+    results = _race(work, count=len(orders) + 2)
 
+    assert _no_errors([0 if result is None else result for result in results])
     paid = Order.objects.filter(status=Order.Status.DP_PAID).count()
     expired = Order.objects.filter(status=Order.Status.EXPIRED).count()
     assert paid + expired == 10
     items[0].refresh_from_db()
     assert items[0].units_reserved == paid
+    # A payment that lost the race to expiry is owed back, never kept.
+    assert Refund.objects.filter(reason=Refund.Reason.ORDER_ENDED).count() == expired
+    for order in Order.objects.prefetch_related("payments", "refunds"):
+        assert ledger_disagreement(order, order_ledger(order)) == ""

@@ -202,7 +202,9 @@ def test_an_android_mpo_photo_is_accepted():
 
     buffer = io.BytesIO()
     # Two frames, as phones write them: Pillow then reads it back as MPO, not plain JPEG.
-    Image.new("RGB", (64, 48), "#aa3300").save(buffer, format="MPO", save_all=True, append_images=[Image.new("RGB", (64, 48))])
+    Image.new("RGB", (64, 48), "#aa3300").save(
+        buffer, format="MPO", save_all=True, append_images=[Image.new("RGB", (64, 48))]
+    )
     assert Image.open(io.BytesIO(buffer.getvalue())).format == "MPO"
     clean = proof_clean(SimpleUploadedFile("IMG_20261123.jpg", buffer.getvalue(), content_type="image/jpeg"))
     assert clean.content_type == "image/jpeg"

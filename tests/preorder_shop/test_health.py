@@ -22,3 +22,17 @@ def test_health_reports_an_unreachable_broker_with_503(client, settings):
     assert response.status_code == 503
     assert response.json()["broker"] == "unreachable"
     assert response.json()["database"] == "ok"
+
+
+def test_private_order_links_are_kept_out_of_logs():
+    import logging
+
+    from preorder_shop.log_filters import RedactOrderTokens
+
+    token = "Zq3k9VdLr2Xw8YtB1nM4pQs7uHc0aFgE5jKo6iTlR-_"
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", (f"/pesanan/{token}/bukti/3/",), None
+    )
+    RedactOrderTokens().filter(record)
+    assert token not in record.getMessage()
+    assert record.getMessage() == "Not Found: /pesanan/<token>/bukti/3/"
