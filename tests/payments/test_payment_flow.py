@@ -20,30 +20,13 @@ from payments.services import (
     order_ledger,
     payment_confirm,
     payment_reject,
-    payment_submit,
     refund_mark_sent,
 )
 from tests.factories import place_order
-from tests.payments.conftest import png_upload
+from tests.payments.conftest import order_fresh, png_upload, submit_transfer
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
-
-
-def _submit(order, amount, *, now=None):
-    return payment_submit(
-        order=order,
-        amount_idr=amount,
-        paid_on=timezone.localdate(),
-        from_bank="BCA",
-        from_account_name="Siti Rahmawati",
-        proof_file=png_upload(),
-        now=now or timezone.now(),
-    )
-
-
-def _refresh(order):
-    return Order.objects.prefetch_related("payments", "refunds").get(pk=order.pk)
 
 
 def test_dp_then_balance_end_to_end(client, campaign, eager_tasks, django_capture_on_commit_callbacks):
@@ -51,11 +34,11 @@ def test_dp_then_balance_end_to_end(client, campaign, eager_tasks, django_captur
     order = place_order(campaign, [(small, 2), (medium, 1)], plan="dp")  # 600.000, DP 300.000
     assert order.status == Status.PENDING_PAYMENT
 
-    dp = _submit(order, order.first_transfer_idr)
+    dp = submit_transfer(order, order.first_transfer_idr)
     assert dp.kind == Payment.Kind.DOWN_PAYMENT and dp.status == Payment.Status.PENDING
     with django_capture_on_commit_callbacks(execute=True):
         payment_confirm(payment_id=dp.pk, now=timezone.now())
-    order = _refresh(order)
+    order = order_fresh(order)
     assert order.status == Status.DP_PAID
     ledger = order_ledger(order)
     assert ledger.paid_idr == 300_000 + order.unique_code
@@ -65,11 +48,11 @@ def test_dp_then_balance_end_to_end(client, campaign, eager_tasks, django_captur
     assert f"Rp{ledger.due_idr:,}".replace(",", ".") in html
     assert order.balance_due_date.strftime("%Y") in html
 
-    balance = _submit(order, ledger.due_idr)
+    balance = submit_transfer(order, ledger.due_idr)
     assert balance.kind == Payment.Kind.BALANCE
     with django_capture_on_commit_callbacks(execute=True):
         payment_confirm(payment_id=balance.pk, now=timezone.now())
-    order = _refresh(order)
+    order = order_fresh(order)
     assert order.status == Status.PAID
     assert order_ledger(order).due_idr == 0
     assert [event.to_status for event in order.events.all()] == ["pending_payment", "dp_paid", "paid"]
@@ -78,8 +61,8 @@ def test_dp_then_balance_end_to_end(client, campaign, eager_tasks, django_captur
 
 def test_a_full_payment_pays_in_full(campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="full")
-    payment_confirm(payment_id=_submit(order, order.first_transfer_idr).pk, now=timezone.now())
-    order = _refresh(order)
+    payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=timezone.now())
+    order = order_fresh(order)
     assert order.status == Status.PAID
     assert order_ledger(order).overpaid_idr == 0  # the kode unik is not an over-payment
 
@@ -87,7 +70,7 @@ def test_a_full_payment_pays_in_full(campaign):
 def test_reject_then_resubmit(campaign, eager_tasks, django_capture_on_commit_callbacks):
     now = timezone.now()
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp", now=now - datetime.timedelta(hours=23))
-    first = _submit(order, 12_345, now=now)
+    first = submit_transfer(order, 12_345, now=now)
     with pytest.raises(PaymentNotAccepted):
         payment_reject(payment_id=first.pk, reason="  ", now=now)
     with django_capture_on_commit_callbacks(execute=True):
@@ -99,19 +82,19 @@ def test_reject_then_resubmit(campaign, eager_tasks, django_capture_on_commit_ca
     assert order.payment_deadline >= now + datetime.timedelta(hours=23)  # time to send it again
     assert order_expire_overdue(now=now + datetime.timedelta(hours=2)) == 0
 
-    second = _submit(order, order.first_transfer_idr, now=now + datetime.timedelta(hours=1))
+    second = submit_transfer(order, order.first_transfer_idr, now=now + datetime.timedelta(hours=1))
     payment_confirm(payment_id=second.pk, now=now + datetime.timedelta(hours=2))
-    assert _refresh(order).status == Status.DP_PAID
+    assert order_fresh(order).status == Status.DP_PAID
     with pytest.raises(PaymentAlreadyDecided):
         payment_confirm(payment_id=first.pk, now=now)
 
 
 def test_confirming_twice_records_once(campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
-    payment = _submit(order, order.first_transfer_idr)
+    payment = submit_transfer(order, order.first_transfer_idr)
     payment_confirm(payment_id=payment.pk, now=timezone.now())
     payment_confirm(payment_id=payment.pk, now=timezone.now())
-    order = _refresh(order)
+    order = order_fresh(order)
     assert order.events.filter(to_status=Status.DP_PAID).count() == 1
     assert order_ledger(order).paid_idr == order.first_transfer_idr
 
@@ -119,22 +102,22 @@ def test_confirming_twice_records_once(campaign):
 def test_a_payment_waiting_for_the_seller_stops_expiry(campaign):
     now = timezone.now()
     order = place_order(campaign, [(campaign.items.first(), 1)], now=now - datetime.timedelta(hours=20))
-    _submit(order, order.first_transfer_idr, now=now)
+    submit_transfer(order, order.first_transfer_idr, now=now)
     assert order_expire_overdue(now=now + datetime.timedelta(days=3)) == 0
-    assert _refresh(order).status == Status.PENDING_PAYMENT
+    assert order_fresh(order).status == Status.PENDING_PAYMENT
 
 
 def test_partial_and_over_payments_are_recorded_as_they_are(campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")  # total 200.000, DP 100.000
-    partial = _submit(order, 50_000)
+    partial = submit_transfer(order, 50_000)
     payment_confirm(payment_id=partial.pk, now=timezone.now())
-    order = _refresh(order)
+    order = order_fresh(order)
     assert order.status == Status.PENDING_PAYMENT
     assert order_ledger(order).paid_idr == 50_000
 
-    over = _submit(order, 400_000)
+    over = submit_transfer(order, 400_000)
     payment_confirm(payment_id=over.pk, now=timezone.now())
-    order = _refresh(order)
+    order = order_fresh(order)
     assert order.status == Status.PAID
     assert order_ledger(order).overpaid_idr == 450_000 - 200_000 - order.unique_code
 
@@ -143,16 +126,16 @@ def test_an_ended_order_takes_no_payment(campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)])
     order_cancel(order=order, now=timezone.now())
     with pytest.raises(PaymentNotAccepted):
-        _submit(order, 1000)
+        submit_transfer(order, 1000)
 
 
 def test_a_buyer_cancels_a_paid_order_while_the_po_is_open_and_a_refund_is_due(campaign):
     order = place_order(campaign, [(campaign.items.first(), 2)], plan="dp")
-    payment_confirm(payment_id=_submit(order, order.first_transfer_idr).pk, now=timezone.now())
+    payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=timezone.now())
 
     order_cancel(order=order, now=timezone.now(), reason="Tidak jadi")
 
-    order = _refresh(order)
+    order = order_fresh(order)
     assert order.status == Status.CANCELLED
     refund = order.refunds.get()
     assert (refund.amount_idr, refund.status, refund.reason) == (
@@ -165,27 +148,27 @@ def test_a_buyer_cancels_a_paid_order_while_the_po_is_open_and_a_refund_is_due(c
 
     refund_mark_sent(refund_id=refund.pk, method="Transfer BCA", reference="TRX-778812", actor=None, now=timezone.now())
     refund_mark_sent(refund_id=refund.pk, method="Transfer BCA", reference="TRX-778812", actor=None, now=timezone.now())
-    ledger = order_ledger(_refresh(order))
+    ledger = order_ledger(order_fresh(order))
     assert (ledger.refunded_idr, ledger.refund_due_idr, ledger.held_idr) == (order.first_transfer_idr, 0, 0)
 
 
 def test_after_closing_only_the_seller_cancels_a_paid_order(campaign, admin_user):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
-    payment_confirm(payment_id=_submit(order, order.first_transfer_idr).pk, now=timezone.now())
+    payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=timezone.now())
     after_close = campaign.closes_at + datetime.timedelta(minutes=1)
     from orders.exceptions import OrderError
 
     with pytest.raises(OrderError):
         order_cancel(order=order, now=after_close)
     order_cancel(order=order, now=after_close, actor=admin_user, reason="Bahan tidak tersedia")
-    assert _refresh(order).refunds.get().amount_idr == order.first_transfer_idr
+    assert order_fresh(order).refunds.get().amount_idr == order.first_transfer_idr
 
 
 def _closing(campaign, *, goal, policy):
     Campaign.objects.filter(pk=campaign.pk).update(minimum_goal_units=goal, goal_missed_policy=policy)
     campaign.refresh_from_db()
     paid = place_order(campaign, [(campaign.items.first(), 3)], plan="dp", email="a@example.com", phone="081111111111")
-    payment_confirm(payment_id=_submit(paid, paid.first_transfer_idr).pk, now=timezone.now())
+    payment_confirm(payment_id=submit_transfer(paid, paid.first_transfer_idr).pk, now=timezone.now())
     unpaid = place_order(
         campaign, [(campaign.items.first(), 4)], plan="dp", email="b@example.com", phone="082222222222"
     )
@@ -204,9 +187,9 @@ def test_a_campaign_that_misses_its_goal_fails_and_refunds_everyone(
     campaign.refresh_from_db()
     assert campaign.stage == Campaign.Stage.FAILED and campaign.close_processed_at == after_close
     assert campaign.units_reserved == 0
-    assert _refresh(paid).status == _refresh(unpaid).status == Status.CANCELLED
-    assert _refresh(paid).refunds.get().amount_idr == paid.first_transfer_idr
-    assert not _refresh(unpaid).refunds.exists()
+    assert order_fresh(paid).status == order_fresh(unpaid).status == Status.CANCELLED
+    assert order_fresh(paid).refunds.get().amount_idr == paid.first_transfer_idr
+    assert not order_fresh(unpaid).refunds.exists()
     assert any(paid.number in message.subject for message in mail.outbox)
 
 
@@ -216,13 +199,13 @@ def test_a_campaign_that_meets_its_goal_or_goes_ahead_anyway_stays_closed(campai
     assert campaign_close_due(now=after_close) == 1
     campaign.refresh_from_db()
     assert campaign.stage == Campaign.Stage.PUBLISHED and campaign.status_at(after_close) == Campaign.Status.CLOSED
-    assert _refresh(paid).status == Status.DP_PAID
+    assert order_fresh(paid).status == Status.DP_PAID
 
 
 def test_balance_reminders_go_once_each(campaign, eager_tasks, django_capture_on_commit_callbacks, settings):
     settings.BALANCE_REMINDER_DAYS = 3
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
-    payment_confirm(payment_id=_submit(order, order.first_transfer_idr).pk, now=timezone.now())
+    payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=timezone.now())
     due = order.balance_due_date
 
     def at(day):
@@ -247,7 +230,7 @@ def test_balance_reminders_go_once_each(campaign, eager_tasks, django_capture_on
 
 def test_the_ledger_check_passes_on_agreeing_orders_and_names_the_others(campaign):
     good = place_order(campaign, [(campaign.items.first(), 1)], plan="dp", email="a@example.com", phone="081111111111")
-    payment_confirm(payment_id=_submit(good, good.first_transfer_idr).pk, now=timezone.now())
+    payment_confirm(payment_id=submit_transfer(good, good.first_transfer_idr).pk, now=timezone.now())
     out = io.StringIO()
     call_command("ledger_check", stdout=out)
     assert "Checked 1 orders" in out.getvalue()
@@ -302,21 +285,21 @@ def test_the_transfer_date_field_starts_at_today_in_the_format_browsers_read(cli
 
 def test_a_refund_after_dp_and_balance_is_recorded_against_both_payments(campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
-    dp = _submit(order, order.first_transfer_idr)
+    dp = submit_transfer(order, order.first_transfer_idr)
     payment_confirm(payment_id=dp.pk, now=timezone.now())
-    balance = _submit(order, order_ledger(_refresh(order)).due_idr)
+    balance = submit_transfer(order, order_ledger(order_fresh(order)).due_idr)
     payment_confirm(payment_id=balance.pk, now=timezone.now())
 
     order_cancel(order=order, now=timezone.now(), reason="Tidak jadi")
 
-    refunds = {refund.payment_id: refund.amount_idr for refund in _refresh(order).refunds.all()}
+    refunds = {refund.payment_id: refund.amount_idr for refund in order_fresh(order).refunds.all()}
     assert refunds == {dp.pk: dp.amount_idr, balance.pk: balance.amount_idr}
     assert sum(refunds.values()) == order.total_idr
 
 
 def test_the_cancellation_email_states_the_whole_refund(campaign, eager_tasks, django_capture_on_commit_callbacks):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
-    payment_confirm(payment_id=_submit(order, order.first_transfer_idr).pk, now=timezone.now())
+    payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=timezone.now())
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         order_cancel(order=order, now=timezone.now())

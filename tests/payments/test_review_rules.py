@@ -21,29 +21,12 @@ from payments.services import (
     order_cancel,
     order_ledger,
     payment_confirm,
-    payment_submit,
 )
 from tests.factories import place_order
-from tests.payments.conftest import png_upload
+from tests.payments.conftest import order_fresh, submit_transfer
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
-
-
-def _submit(order, amount, *, now=None):
-    return payment_submit(
-        order=order,
-        amount_idr=amount,
-        paid_on=timezone.localdate(),
-        from_bank="BCA",
-        from_account_name="Siti",
-        proof_file=png_upload(),
-        now=now or timezone.now(),
-    )
-
-
-def _fresh(order):
-    return Order.objects.prefetch_related("payments", "refunds").get(pk=order.pk)
 
 
 def _notice(order, state, *, code_suffix="DP-AAAA", paid=None, amount=None):
@@ -61,11 +44,11 @@ def _notice(order, state, *, code_suffix="DP-AAAA", paid=None, amount=None):
 
 def test_a_payment_confirmed_after_the_buyer_cancelled_becomes_a_refund(campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
-    payment = _submit(order, order.first_transfer_idr)
+    payment = submit_transfer(order, order.first_transfer_idr)
     order_cancel(order=order, now=timezone.now())
     payment_confirm(payment_id=payment.pk, now=timezone.now())
 
-    order = _fresh(order)
+    order = order_fresh(order)
     assert order.status == Status.CANCELLED
     refund = order.refunds.get()
     assert (refund.reason, refund.amount_idr, refund.payment_id) == (
@@ -79,9 +62,9 @@ def test_a_payment_confirmed_after_the_buyer_cancelled_becomes_a_refund(campaign
 def test_a_partly_paid_order_does_not_expire(campaign):
     now = timezone.now()
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp", now=now - datetime.timedelta(hours=20))
-    payment_confirm(payment_id=_submit(order, 10_000, now=now).pk, now=now)
+    payment_confirm(payment_id=submit_transfer(order, 10_000, now=now).pk, now=now)
     assert order_expire_overdue(now=now + datetime.timedelta(days=2)) == 0
-    order = _fresh(order)
+    order = order_fresh(order)
     assert order.status == Status.PENDING_PAYMENT and order_ledger(order).paid_idr == 10_000
 
 
@@ -89,15 +72,15 @@ def test_payments_are_not_taken_after_the_deadline(campaign):
     now = timezone.now()
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp", now=now - datetime.timedelta(hours=25))
     with pytest.raises(PaymentNotAccepted):
-        _submit(order, order.first_transfer_idr, now=now)
+        submit_transfer(order, order.first_transfer_idr, now=now)
     assert order_expire_overdue(now=now) == 1
 
 
 def test_a_second_transfer_waits_until_the_first_is_decided(campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
-    _submit(order, order.first_transfer_idr)
+    submit_transfer(order, order.first_transfer_idr)
     with pytest.raises(PaymentNotAccepted):
-        _submit(order, order.first_transfer_idr)
+        submit_transfer(order, order.first_transfer_idr)
     assert Payment.objects.count() == 1
     with pytest.raises(IntegrityError):
         Payment.objects.create(order=order, kind="dp", amount_idr=1, submitted_at=timezone.now())
@@ -105,9 +88,9 @@ def test_a_second_transfer_waits_until_the_first_is_decided(campaign):
 
 def test_a_refused_submission_leaves_no_file_behind(campaign, settings):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
-    _submit(order, order.first_transfer_idr)
+    submit_transfer(order, order.first_transfer_idr)
     with pytest.raises(PaymentNotAccepted):
-        _submit(order, order.first_transfer_idr)
+        submit_transfer(order, order.first_transfer_idr)
     files = list((settings.PRIVATE_MEDIA_ROOT / "proofs").rglob("*.*"))
     assert len(files) == 1
 
@@ -127,7 +110,7 @@ def test_a_gateway_settlement_on_an_expired_order_is_refunded(campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp", now=now - datetime.timedelta(hours=25))
     order_expire_overdue(now=now)
     gateway_notice_apply(notice=_notice(order, "settlement"), provider="midtrans", now=now)
-    order = _fresh(order)
+    order = order_fresh(order)
     assert order.status == Status.EXPIRED
     assert order.refunds.get().amount_idr == order.first_payment_idr
     assert ledger_disagreement(order, order_ledger(order)) == ""
@@ -136,7 +119,7 @@ def test_a_gateway_settlement_on_an_expired_order_is_refunded(campaign):
 def test_the_goal_is_decided_only_after_every_sent_payment_is_checked(campaign):
     Campaign.objects.filter(pk=campaign.pk).update(minimum_goal_units=1, goal_missed_policy="refund")
     order = place_order(campaign, [(campaign.items.first(), 2)], plan="dp")
-    payment = _submit(order, order.first_transfer_idr)
+    payment = submit_transfer(order, order.first_transfer_idr)
     after_close = campaign.closes_at + datetime.timedelta(minutes=1)
 
     assert campaign_close_due(now=after_close) == 0  # waits for the seller
@@ -144,12 +127,12 @@ def test_the_goal_is_decided_only_after_every_sent_payment_is_checked(campaign):
     assert campaign_close_due(now=after_close) == 1
     campaign.refresh_from_db()
     assert campaign.stage == Campaign.Stage.PUBLISHED  # goal met with the confirmed units
-    assert _fresh(order).status == Status.DP_PAID
+    assert order_fresh(order).status == Status.DP_PAID
 
 
 def test_the_seller_cancelling_a_po_refunds_everyone(campaign, admin_user):
     paid = place_order(campaign, [(campaign.items.first(), 1)], plan="dp", email="a@example.com", phone="081111111111")
-    payment_confirm(payment_id=_submit(paid, paid.first_transfer_idr).pk, now=timezone.now())
+    payment_confirm(payment_id=submit_transfer(paid, paid.first_transfer_idr).pk, now=timezone.now())
     unpaid = place_order(
         campaign, [(campaign.items.first(), 2)], plan="dp", email="b@example.com", phone="082222222222"
     )
@@ -160,16 +143,16 @@ def test_the_seller_cancelling_a_po_refunds_everyone(campaign, admin_user):
 
     campaign.refresh_from_db()
     assert campaign.stage == Campaign.Stage.CANCELLED and campaign.units_reserved == 0
-    assert _fresh(paid).status == _fresh(unpaid).status == Status.CANCELLED
-    assert _fresh(paid).refunds.get().amount_idr == paid.first_transfer_idr
-    assert _fresh(paid).events.last().actor == admin_user
+    assert order_fresh(paid).status == order_fresh(unpaid).status == Status.CANCELLED
+    assert order_fresh(paid).refunds.get().amount_idr == paid.first_transfer_idr
+    assert order_fresh(paid).events.last().actor == admin_user
 
 
 def test_the_seller_cancels_a_po_from_admin_with_a_reason(campaign, admin_client):
     from django.urls import reverse
 
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
-    payment_confirm(payment_id=_submit(order, order.first_transfer_idr).pk, now=timezone.now())
+    payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=timezone.now())
     changelist = reverse("admin:campaigns_campaign_changelist")
     admin_client.post(changelist, {"action": "cancel", "reason": "", "_selected_action": [campaign.pk]})
     campaign.refresh_from_db()
@@ -179,7 +162,7 @@ def test_the_seller_cancels_a_po_from_admin_with_a_reason(campaign, admin_client
     )
     campaign.refresh_from_db()
     assert campaign.stage == Campaign.Stage.CANCELLED
-    assert _fresh(order).refunds.get().note == "Kain tidak tersedia"
+    assert order_fresh(order).refunds.get().note == "Kain tidak tersedia"
 
 
 def test_a_campaign_with_orders_is_not_cancelled_without_refunds():
