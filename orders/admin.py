@@ -101,24 +101,6 @@ class OrderAdminBase(admin.ModelAdmin):
     list_select_related = ["campaign"]
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, OrderEventInline]
-    readonly_fields = [
-        "number",
-        "campaign",
-        "status",
-        "payment_plan",
-        "whatsapp",
-        "units",
-        "total",
-        "first_payment",
-        "unique_code",
-        "first_transfer",
-        "balance",
-        "payment_deadline",
-        "balance_due_date",
-        "terms_accepted_at",
-        "created_at",
-        "buyer_link",
-    ]
     fieldsets = [
         (None, {"fields": ["number", "campaign", "status", "payment_plan", "created_at", "buyer_link"]}),
         (_("Buyer"), {"fields": ["buyer_name", "phone", "whatsapp", "email", "note"]}),
@@ -140,6 +122,27 @@ class OrderAdminBase(admin.ModelAdmin):
             },
         ),
         (_("Courier and tracking"), {"fields": ["courier", "tracking_number"]}),
+    ]
+
+    # Everything shown is read-only but the buyer's contact, address, note and shipping details.
+    readonly_fields = [
+        name
+        for _title, options in fieldsets
+        for name in options["fields"]
+        if name
+        not in {
+            "buyer_name",
+            "phone",
+            "email",
+            "note",
+            "street",
+            "district",
+            "city",
+            "province",
+            "postal_code",
+            "courier",
+            "tracking_number",
+        }
     ]
 
     def has_add_permission(self, request):

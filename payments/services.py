@@ -309,19 +309,28 @@ def order_cancel(*, order: Order, now: datetime.datetime, actor=None, reason: st
             and campaign.status_at(now) != Campaign.Status.OPEN
         ):
             raise OrderError(_("The PO has closed and production has started; ask the seller about cancelling."))
-        order_transition(
-            order=order,
-            to_status=OrderStatus.CANCELLED,
-            now=now,
-            actor=actor,
-            actor_label="" if actor else "buyer",
-            reason=reason,
+        _order_end_with_refund(
+            order=order, refund_reason=Refund.Reason.ORDER_CANCELLED, reason=reason, actor=actor, by="buyer", now=now
         )
-        refund = _refund_held(order=order, reason=Refund.Reason.ORDER_CANCELLED, note=reason, actor=actor, now=now)
-        from .tasks import order_cancelled_notify_task
-
-        order_cancelled_notify_task.delay_on_commit(order.pk, refund.pk if refund else None)
     return order
+
+
+def _order_end_with_refund(
+    *, order: Order, refund_reason: str, reason: str, actor, by: str, now: datetime.datetime
+) -> None:
+    """Cancel a locked order, record a refund of what it holds and tell the buyer once committed."""
+    order_transition(
+        order=order,
+        to_status=OrderStatus.CANCELLED,
+        now=now,
+        actor=actor,
+        actor_label="" if actor else by,
+        reason=reason,
+    )
+    refund = _refund_held(order=order, reason=refund_reason, note=reason, actor=actor, now=now)
+    from .tasks import order_cancelled_notify_task
+
+    order_cancelled_notify_task.delay_on_commit(order.pk, refund.pk if refund else None)
 
 
 def refund_record(*, order: Order, amount_idr: int, reason: str, note: str, actor, now: datetime.datetime) -> Refund:
@@ -432,20 +441,11 @@ def campaign_cancel(*, campaign: Campaign, reason: str, actor, now: datetime.dat
 
 def _campaign_orders_end(*, campaign: Campaign, reason: str, actor, now: datetime.datetime) -> None:
     """Cancel every live order of a locked campaign and record refunds of what each paid."""
-    from .tasks import order_cancelled_notify_task
-
     live = Order.objects.select_for_update().filter(campaign=campaign, status__in=PAYABLE + (OrderStatus.PAID,))
     for order in live.order_by("pk"):
-        order_transition(
-            order=order,
-            to_status=OrderStatus.CANCELLED,
-            now=now,
-            actor=actor,
-            actor_label="" if actor else "system",
-            reason=reason,
+        _order_end_with_refund(
+            order=order, refund_reason=Refund.Reason.CAMPAIGN_FAILED, reason=reason, actor=actor, by="system", now=now
         )
-        refund = _refund_held(order=order, reason=Refund.Reason.CAMPAIGN_FAILED, note=reason, actor=actor, now=now)
-        order_cancelled_notify_task.delay_on_commit(order.pk, refund.pk if refund else None)
 
 
 def balance_reminders_send(*, now: datetime.datetime) -> int:

@@ -114,3 +114,19 @@ def place_order(campaign, lines, *, plan="dp", now=None, **buyer_overrides):
         terms_accepted=True,
         now=now or timezone.now(),
     )
+
+
+def checkout_form(quantities, **overrides) -> dict:
+    """What the checkout form posts: `quantities` is [(campaign item, quantity)]; fields as a buyer fills them."""
+    data = {
+        **{f"qty-{item.pk}": str(quantity) for item, quantity in quantities},
+        "payment_plan": "dp",
+        "buyer_name": BUYER_DEFAULTS["name"],
+        **{
+            field: BUYER_DEFAULTS[field]
+            for field in ("phone", "email", "province", "city", "district", "postal_code", "street")
+        },
+        "terms_accepted": "on",
+    }
+    data.update(overrides)
+    return data

@@ -7,19 +7,11 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.demo import demo_seller_ensure
 from campaigns.models import Campaign, CampaignItem
 from catalog.models import Product
 from tests.factories import CampaignFactory, CampaignItemFactory, campaign_with_products, jakarta, product_with_grid
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def seller_client(client):
-    login = demo_seller_ensure(password="rahasia-penjual-123")
-    assert client.login(username=login.username, password="rahasia-penjual-123")
-    return client
 
 
 def _management(prefix, total=0, initial=0):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, CampaignItem
 from orders.models import Order
 from orders.services import order_expire_overdue
-from tests.factories import BUYER_DEFAULTS, campaign_with_products, place_order
+from tests.factories import campaign_with_products, checkout_form, place_order
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -53,19 +53,13 @@ def _no_errors(codes) -> bool:
 
 
 def _checkout(campaign, item_quantities, index, *, phone=None, email=None):
-    data = {
-        **{f"qty-{item.pk}": str(quantity) for item, quantity in item_quantities},
-        "payment_plan": "full",
-        "buyer_name": f"Pembeli {index}",
-        "phone": phone or f"0812{index:08d}",
-        "email": email or f"pembeli{index}@example.com",
-        "province": BUYER_DEFAULTS["province"],
-        "city": BUYER_DEFAULTS["city"],
-        "district": BUYER_DEFAULTS["district"],
-        "postal_code": BUYER_DEFAULTS["postal_code"],
-        "street": BUYER_DEFAULTS["street"],
-        "terms_accepted": "on",
-    }
+    data = checkout_form(
+        item_quantities,
+        payment_plan="full",
+        buyer_name=f"Pembeli {index}",
+        phone=phone or f"0812{index:08d}",
+        email=email or f"pembeli{index}@example.com",
+    )
     response = Client().post(reverse("orders:checkout", args=[campaign.slug]), data)
     return response.status_code
 

@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.demo import demo_seller_ensure
 from campaigns.models import CampaignItem
 from orders.admin import whatsapp_url
 from orders.models import Order
@@ -12,13 +11,6 @@ from orders.services import order_transition
 from tests.factories import campaign_with_products, place_order
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def seller_client(client):
-    demo_seller_ensure(password="rahasia-penjual-123")
-    assert client.login(username="penjual", password="rahasia-penjual-123")
-    return client
 
 
 @pytest.fixture

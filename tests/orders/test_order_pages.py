@@ -11,7 +11,7 @@ from django.utils import timezone
 from campaigns.models import Campaign, CampaignItem
 from campaigns.services import campaign_update_post
 from orders.models import BankAccount, Order
-from tests.factories import BUYER_DEFAULTS, campaign_with_products, place_order
+from tests.factories import BUYER_DEFAULTS, campaign_with_products, checkout_form, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -22,24 +22,6 @@ def campaign():
     campaign = campaign_with_products(products=1, options={"Ukuran": ["S", "M"]}, dp_percent=50)
     CampaignItem.objects.filter(campaign=campaign).update(price_idr=150_000, quota=10)
     return campaign
-
-
-def _form(campaign, quantities, **overrides):
-    data = {
-        **{f"qty-{item.pk}": str(quantity) for item, quantity in quantities},
-        "payment_plan": "dp",
-        "buyer_name": BUYER_DEFAULTS["name"],
-        "phone": BUYER_DEFAULTS["phone"],
-        "email": BUYER_DEFAULTS["email"],
-        "province": BUYER_DEFAULTS["province"],
-        "city": BUYER_DEFAULTS["city"],
-        "district": BUYER_DEFAULTS["district"],
-        "postal_code": BUYER_DEFAULTS["postal_code"],
-        "street": BUYER_DEFAULTS["street"],
-        "terms_accepted": "on",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_checkout_shows_total_dp_balance_deadlines_and_terms_before_ordering(client, campaign):
@@ -65,7 +47,7 @@ def test_a_buyer_orders_and_sees_exactly_what_to_transfer(client, campaign):
     small, medium = campaign.items.order_by("position")
     response = client.post(
         reverse("orders:checkout", args=[campaign.slug]),
-        _form(campaign, [(small, 2), (medium, 1)], **{f"note-{small.pk}": "Bordir nama: Budi"}),
+        checkout_form([(small, 2), (medium, 1)], **{f"note-{small.pk}": "Bordir nama: Budi"}),
     )
     order = Order.objects.get()
     assert response.status_code == 302
@@ -82,7 +64,7 @@ def test_a_buyer_orders_and_sees_exactly_what_to_transfer(client, campaign):
 def test_bad_input_gets_a_message_keeps_the_form_and_orders_nothing(client, campaign):
     small, _ = campaign.items.order_by("position")
     response = client.post(
-        reverse("orders:checkout", args=[campaign.slug]), _form(campaign, [(small, 1)], phone="12345", postal_code="55")
+        reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 1)], phone="12345", postal_code="55")
     )
     assert response.status_code == 200
     assert not Order.objects.exists()
@@ -96,7 +78,7 @@ def test_bad_input_gets_a_message_keeps_the_form_and_orders_nothing(client, camp
 def test_losing_the_race_gives_a_clear_message_and_no_order(client, campaign):
     small, _ = campaign.items.order_by("position")
     CampaignItem.objects.filter(pk=small.pk).update(units_reserved=9)
-    response = client.post(reverse("orders:checkout", args=[campaign.slug]), _form(campaign, [(small, 2)]))
+    response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 2)]))
     assert response.status_code == 200
     assert not Order.objects.exists()
     messages = [str(message) for message in response.context["messages"]]
@@ -106,7 +88,7 @@ def test_losing_the_race_gives_a_clear_message_and_no_order(client, campaign):
 def test_a_page_opened_before_closing_cannot_order_after_it(client, campaign):
     small, _ = campaign.items.order_by("position")
     Campaign.objects.filter(pk=campaign.pk).update(closes_at=timezone.now() - datetime.timedelta(seconds=1))
-    response = client.post(reverse("orders:checkout", args=[campaign.slug]), _form(campaign, [(small, 1)]), follow=True)
+    response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 1)]), follow=True)
     assert not Order.objects.exists()
     assert response.redirect_chain[-1][0] == campaign.get_absolute_url()
     messages = [str(message) for message in response.context["messages"]]

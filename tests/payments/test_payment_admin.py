@@ -5,7 +5,6 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from campaigns.demo import demo_seller_ensure
 from orders.models import Order
 from payments.models import Payment, Refund
 from payments.services import order_cancel, payment_submit
@@ -13,13 +12,6 @@ from tests.factories import place_order
 from tests.payments.conftest import png_upload
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def seller_client(client):
-    demo_seller_ensure(password="rahasia-penjual-123")
-    assert client.login(username="penjual", password="rahasia-penjual-123")
-    return client
 
 
 def _submitted(campaign, count):
