@@ -20,6 +20,7 @@ class Campaign(models.Model):
 
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
+        TALLYING = "tallying", _("Closed, tallying")
         IN_PRODUCTION = "in_production", _("In production")
         SHIPPING = "shipping", _("Shipping")
         COMPLETED = "completed", _("Completed")
@@ -33,6 +34,7 @@ class Campaign(models.Model):
         COMING_SOON = "coming_soon", _("Coming soon")
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
+        TALLYING = "tallying", _("Closed, tallying")
         IN_PRODUCTION = "in_production", _("In production")
         SHIPPING = "shipping", _("Shipping")
         COMPLETED = "completed", _("Completed")

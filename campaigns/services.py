@@ -10,10 +10,12 @@ from .models import Campaign, CampaignItem, CampaignUpdate
 
 Stage = Campaign.Stage
 
-# The seller's moves; the closing job also moves a published campaign to FAILED.
+# The one table of moves. The closing job moves a closed campaign to TALLYING
+# (or FAILED), the production job moves a tallied one to IN_PRODUCTION.
 ALLOWED_STAGE_MOVES: dict[str, set[str]] = {
     Stage.DRAFT: {Stage.PUBLISHED, Stage.CANCELLED},
-    Stage.PUBLISHED: {Stage.DRAFT, Stage.IN_PRODUCTION, Stage.CANCELLED, Stage.FAILED},
+    Stage.PUBLISHED: {Stage.DRAFT, Stage.TALLYING, Stage.CANCELLED, Stage.FAILED},
+    Stage.TALLYING: {Stage.IN_PRODUCTION, Stage.CANCELLED},
     Stage.IN_PRODUCTION: {Stage.SHIPPING, Stage.CANCELLED},
     Stage.SHIPPING: {Stage.COMPLETED},
     Stage.COMPLETED: set(),
@@ -35,9 +37,9 @@ def campaign_stage_move(*, campaign: Campaign, to_stage: str, now: datetime.date
             to_stage=to_stage,
             reason=_("Only a campaign that has not opened yet goes back to draft."),
         )
-    if to_stage == Stage.IN_PRODUCTION and status != Campaign.Status.CLOSED:
+    if to_stage in (Stage.TALLYING, Stage.FAILED) and status != Campaign.Status.CLOSED:
         raise CampaignStageMoveNotAllowed(
-            campaign=campaign, to_stage=to_stage, reason=_("Production starts after the PO closes.")
+            campaign=campaign, to_stage=to_stage, reason=_("Only a PO whose window has ended is closed.")
         )
     if to_stage == Stage.CANCELLED and campaign.units_reserved:
         # Orders hold units (and maybe money): cancelling must refund them, which the payments service does.

@@ -21,6 +21,14 @@ from .proofs import proof_clean
 OrderStatus = Order.Status
 PAYABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.DP_PAID)
 PAID_STATUSES = (OrderStatus.DP_PAID, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+# A first payment is taken until production starts; the balance until the goods ship.
+FIRST_PAYMENT_STAGES = (Campaign.Stage.PUBLISHED, Campaign.Stage.TALLYING)
+BALANCE_STAGES = (
+    Campaign.Stage.PUBLISHED,
+    Campaign.Stage.TALLYING,
+    Campaign.Stage.IN_PRODUCTION,
+    Campaign.Stage.SHIPPING,
+)
 
 
 @dataclass(frozen=True)
@@ -203,6 +211,13 @@ def _check_payable(order: Order, now: datetime.datetime) -> None:
                 "The time to pay this order has passed, so it is about to expire. If you have already transferred, contact the seller."
             )
         )
+    stage = Campaign.objects.values_list("stage", flat=True).get(pk=order.campaign_id)
+    open_stages = FIRST_PAYMENT_STAGES if order.status == OrderStatus.PENDING_PAYMENT else BALANCE_STAGES
+    if stage not in open_stages:
+        raise PaymentNotAccepted(
+            _("This PO has moved on (%(stage)s) and takes no more payments for this order; contact the seller.")
+            % {"stage": Campaign.Stage(stage).label.lower()}
+        )
 
 
 def payment_confirm(*, payment_id: int, actor=None, now: datetime.datetime, actor_label: str = "") -> Payment:
@@ -381,7 +396,8 @@ def campaign_paid_units(campaign: Campaign) -> int:
 def campaign_close_due(*, now: datetime.datetime) -> int:
     """Close each published campaign whose window has ended, once.
 
-    A campaign that missed its minimum goal with the refund policy fails:
+    One that met its goal (or has none, or goes ahead anyway) moves to
+    "closed, tallying". A campaign that missed its minimum goal with the refund policy fails:
     every live order is cancelled, its units freed and what it paid recorded
     as a refund due. Safe to run twice or at the same time.
     """
@@ -411,6 +427,9 @@ def campaign_close_due(*, now: datetime.datetime) -> int:
             )
             if goal_missed and campaign.goal_missed_policy == Campaign.GoalMissedPolicy.REFUND:
                 _campaign_fail(campaign=campaign, now=now)
+            else:
+                # The tally follows once no first payment is possible (payments.production).
+                campaign_stage_move(campaign=campaign, to_stage=Campaign.Stage.TALLYING, now=now)
             Campaign.objects.filter(pk=campaign.pk).update(close_processed_at=now)
             closed += 1
     return closed
@@ -484,8 +503,7 @@ KIND_BY_CODE = {"DP": Payment.Kind.DOWN_PAYMENT, "BAL": Payment.Kind.BALANCE, "F
 def gateway_checkout_start(*, order: Order, gateway, finish_url: str) -> str:
     """Open a gateway transaction for what the order owes now; returns where to send the buyer."""
     order = Order.objects.prefetch_related("payments", "refunds").get(pk=order.pk)
-    if order.status not in PAYABLE:
-        raise PaymentNotAccepted(_("This order takes no payment now."))
+    _check_payable(order, timezone.now())
     ledger = order_ledger(order)
     # The gateway knows the order by its id, so no kode unik is added.
     amount = (

@@ -5,12 +5,18 @@ from orders.models import Order
 from orders.notifications import order_email_send
 
 from .models import Payment, Refund, Reminder
+from .production import campaign_production_due
 from .services import balance_reminders_send, campaign_close_due, order_ledger
 
 
 @shared_task
 def campaign_close_due_task() -> int:
     return campaign_close_due(now=timezone.now())
+
+
+@shared_task
+def campaign_production_due_task() -> int:
+    return campaign_production_due(now=timezone.now())
 
 
 @shared_task

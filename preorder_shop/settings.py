@@ -192,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.campaign_close_due_task",
         "schedule": crontab(minute="*"),
     },
+    "campaigns-production-due": {
+        "task": "payments.tasks.campaign_production_due_task",
+        "schedule": crontab(minute="*"),
+    },
     "payments-balance-reminders": {
         "task": "payments.tasks.balance_reminders_send_task",
         "schedule": crontab(minute=0, hour="9"),
