@@ -62,11 +62,14 @@ def test_publishing_needs_an_item():
     assert campaign_stage_move(campaign=campaign, to_stage=Stage.PUBLISHED, now=timezone.now()).stage == Stage.PUBLISHED
 
 
-def test_production_starts_only_after_closing():
+def test_a_po_is_closed_for_tallying_only_after_its_window_and_produced_only_after_tallying():
     campaign = CampaignFactory()
     with pytest.raises(CampaignStageMoveNotAllowed):
-        campaign_stage_move(campaign=campaign, to_stage=Stage.IN_PRODUCTION, now=timezone.now())
+        campaign_stage_move(campaign=campaign, to_stage=Stage.TALLYING, now=timezone.now())
     after_close = campaign.closes_at + datetime.timedelta(minutes=1)
+    with pytest.raises(CampaignStageMoveNotAllowed):
+        campaign_stage_move(campaign=campaign, to_stage=Stage.IN_PRODUCTION, now=after_close)
+    assert campaign_stage_move(campaign=campaign, to_stage=Stage.TALLYING, now=after_close).stage == Stage.TALLYING
     assert (
         campaign_stage_move(campaign=campaign, to_stage=Stage.IN_PRODUCTION, now=after_close).stage
         == Stage.IN_PRODUCTION

@@ -194,11 +194,11 @@ def test_a_campaign_that_misses_its_goal_fails_and_refunds_everyone(
 
 
 @pytest.mark.parametrize(("goal", "policy"), [(10, "proceed"), (3, "refund")])
-def test_a_campaign_that_meets_its_goal_or_goes_ahead_anyway_stays_closed(campaign, goal, policy):
+def test_a_campaign_that_meets_its_goal_or_goes_ahead_anyway_is_closed_for_tallying(campaign, goal, policy):
     paid, unpaid, after_close = _closing(campaign, goal=goal, policy=policy)
     assert campaign_close_due(now=after_close) == 1
     campaign.refresh_from_db()
-    assert campaign.stage == Campaign.Stage.PUBLISHED and campaign.status_at(after_close) == Campaign.Status.CLOSED
+    assert campaign.stage == Campaign.Stage.TALLYING and campaign.status_at(after_close) == Campaign.Status.TALLYING
     assert order_fresh(paid).status == Status.DP_PAID
 
 

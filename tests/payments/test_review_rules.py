@@ -126,7 +126,7 @@ def test_the_goal_is_decided_only_after_every_sent_payment_is_checked(campaign):
     payment_confirm(payment_id=payment.pk, now=after_close)
     assert campaign_close_due(now=after_close) == 1
     campaign.refresh_from_db()
-    assert campaign.stage == Campaign.Stage.PUBLISHED  # goal met with the confirmed units
+    assert campaign.stage == Campaign.Stage.TALLYING  # goal met with the confirmed units
     assert order_fresh(order).status == Status.DP_PAID
 
 
