@@ -255,3 +255,63 @@ class ProductionTallyNote(models.Model):
 
     def __str__(self):
         return f"{self.order_number}: {self.note}"
+
+
+class Message(models.Model):
+    """One message to a buyer or the seller: the outbox row.
+
+    Written in the same transaction as the change that causes it, once per
+    key, then delivered by the worker (e-mail) and offered to the seller as a
+    prefilled WhatsApp link. A broker outage delays it; nothing loses it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        NO_EMAIL = "no_email", _("No e-mail address")
+
+    class Audience(models.TextChoices):
+        BUYER = "buyer", _("Buyer")
+        SELLER = "seller", _("Seller")
+
+    # What makes it happen, e.g. "order:42:placed": the same occasion never writes two.
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    audience = models.CharField(_("to"), max_length=10, choices=Audience.choices, default=Audience.BUYER)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="messages", null=True, blank=True, verbose_name=_("order")
+    )
+    to_email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    to_phone = models.CharField(_("WhatsApp number"), max_length=20, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="id")
+    # Ids of what the message speaks of (a payment, a refund, an update), read when it is written out.
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("e-mail status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    created_at = models.DateTimeField(_("written at"))
+    sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    whatsapp_sent_at = models.DateTimeField(_("sent on WhatsApp at"), null=True, blank=True)
+    whatsapp_sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent on WhatsApp by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_status_due")]
+
+    def __str__(self):
+        return self.key

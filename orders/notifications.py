@@ -1,24 +1,46 @@
-"""E-mails to buyers, in the language they ordered in. Sent from Celery tasks."""
+"""What the shop says to buyers, in the language they ordered in.
+
+Each kind of message registers how it is written; the outbox (orders.outbox)
+writes it out when it is delivered, or when the seller opens it for WhatsApp.
+"""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .models import BankAccount, Order
+from .models import BankAccount, Message, Order
+from .outbox import message_renderer
 
 
-def order_email_send(*, order: Order, template: str, extra_context: dict | None = None) -> None:
-    """Render <template>_subject.txt and <template>_body.txt for the order and send it to the buyer."""
-    with translation.override(order.language):
+def order_url(order: Order) -> str:
+    return settings.SITE_URL.rstrip("/") + order.get_absolute_url()
+
+
+def order_message_render(
+    *, order: Order, template: str, language: str, extra_context: dict | None = None
+) -> tuple[str, str]:
+    """Render <template>_subject.txt and <template>_body.txt for the order: (subject, body)."""
+    with translation.override(language):
         context = {
             **(extra_context or {}),
             "order": order,
             "lines": list(order.lines.all()),
             "bank_accounts": list(BankAccount.objects.filter(is_active=True)),
-            "order_url": settings.SITE_URL.rstrip("/") + order.get_absolute_url(),
+            "order_url": order_url(order),
             "SHOP_NAME": settings.SHOP_NAME,
         }
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email])
+    return subject, body
+
+
+def _order_template(template: str):
+    def render(message: Message) -> tuple[str, str]:
+        order = Order.objects.select_related("campaign").get(pk=message.order_id)
+        return order_message_render(order=order, template=f"orders/email/{template}", language=message.language)
+
+    return render
+
+
+for _kind in ("placed", "expired", "link"):
+    message_renderer(f"order_{_kind}")(_order_template(_kind))

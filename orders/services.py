@@ -13,6 +13,7 @@ from campaigns.models import Campaign, CampaignItem
 
 from .exceptions import BuyerLimitExceeded, CampaignNotOpen, IllegalOrderTransition, InvalidOrder, QuotaExceeded
 from .models import Order, OrderEvent, OrderLine
+from .outbox import message_queue
 
 Status = Order.Status
 Plan = Order.PaymentPlan
@@ -272,10 +273,7 @@ def order_place(
         )
         _units_reserve(campaign=campaign, per_item={item_id: line.quantity for item_id, line in wanted.items()})
         OrderEvent.objects.create(order=order, at=now, from_status="", to_status=order.status, actor_label=BUYER)
-
-        from .tasks import order_placed_notify_task
-
-        order_placed_notify_task.delay_on_commit(order.pk)
+        message_queue(kind="order_placed", key=f"order:{order.pk}:placed", order=order, now=now)
     return order
 
 
@@ -350,14 +348,12 @@ def order_expire_overdue(*, now: datetime.datetime) -> int:
                 actor_label=SYSTEM,
                 reason=_("Not paid by the deadline."),
             )
-            from .tasks import order_expired_notify_task
-
-            order_expired_notify_task.delay_on_commit(order.pk)
+            message_queue(kind="order_expired", key=f"order:{order.pk}:expired", order=order, now=now)
             expired += 1
     return expired
 
 
-def order_lookup_send_link(*, number: str, contact: str) -> None:
+def order_lookup_send_link(*, number: str, contact: str, now: datetime.datetime | None = None) -> None:
     """Send the order's private link to its e-mail when number and phone or e-mail match.
 
     Says nothing either way, so nobody learns which orders exist.
@@ -373,9 +369,9 @@ def order_lookup_send_link(*, number: str, contact: str) -> None:
         except InvalidOrder:
             matches = False
     if matches:
-        from .tasks import order_link_send_task
-
-        order_link_send_task.delay(order.pk)
+        now = now or timezone.now()
+        # Each request sends the link again: the key holds the moment it was asked for.
+        message_queue(kind="order_link", key=f"order:{order.pk}:link:{now.isoformat()}", order=order, now=now)
 
 
 REJECTED_PAYMENT_GRACE = datetime.timedelta(hours=24)

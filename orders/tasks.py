@@ -1,31 +1,30 @@
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .models import Order
-from .notifications import order_email_send
+from .outbox import message_deliver, messages_deliver_due
 from .services import order_expire_overdue
 
+# A dropped database connection is retried: Celery's Django fix-up closes the
+# broken connection before the next attempt.
+DATABASE_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "max_retries": 8,
+}
 
-@shared_task
+
+@shared_task(**DATABASE_RETRY)
 def order_expire_overdue_task() -> int:
     return order_expire_overdue(now=timezone.now())
 
 
-def _send(order_id: int, template: str) -> None:
-    order = Order.objects.select_related("campaign").get(pk=order_id)
-    order_email_send(order=order, template=f"orders/email/{template}")
+@shared_task(**DATABASE_RETRY)
+def message_deliver_task(message_id: int) -> str:
+    return message_deliver(message_id=message_id, now=timezone.now())
 
 
-@shared_task
-def order_placed_notify_task(order_id: int) -> None:
-    _send(order_id, "placed")
-
-
-@shared_task
-def order_expired_notify_task(order_id: int) -> None:
-    _send(order_id, "expired")
-
-
-@shared_task
-def order_link_send_task(order_id: int) -> None:
-    _send(order_id, "link")
+@shared_task(**DATABASE_RETRY)
+def messages_deliver_due_task() -> int:
+    return messages_deliver_due(now=timezone.now())

@@ -12,6 +12,7 @@ from campaigns.models import Campaign
 from campaigns.services import ALLOWED_STAGE_MOVES, campaign_stage_move
 from orders.exceptions import IllegalOrderTransition, OrderError
 from orders.models import Order, OrderLine
+from orders.outbox import message_queue
 from orders.services import order_payment_awaiting, order_payment_decided, order_transition
 
 from .exceptions import PaymentAlreadyDecided, PaymentNotAccepted
@@ -147,6 +148,12 @@ def _order_follow_payments(*, order: Order, now: datetime.datetime, actor=None, 
         )
 
 
+def _payment_message(*, payment: Payment, order: Order, kind: str, now: datetime.datetime) -> None:
+    message_queue(
+        kind=kind, key=f"payment:{payment.pk}:{kind}", order=order, params={"payment_id": payment.pk}, now=now
+    )
+
+
 def _lock_order_and_payment(payment_id: int) -> tuple[Order, Payment]:
     # Lock order first, then payment: the same order everywhere, so no deadlock.
     order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
@@ -234,9 +241,7 @@ def payment_confirm(*, payment_id: int, actor=None, now: datetime.datetime, acto
         payment.save(update_fields=["status", "decided_at", "decided_by"])
         _order_follow_payments(order=order, now=now, actor=actor, actor_label=actor_label)
         order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
-        from .tasks import payment_received_notify_task
-
-        payment_received_notify_task.delay_on_commit(payment.pk)
+        _payment_message(payment=payment, order=order, kind="payment_received", now=now)
     return payment
 
 
@@ -264,9 +269,7 @@ def payment_reject(*, payment_id: int, reason: str, actor=None, now: datetime.da
         payment.decided_by = actor
         payment.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
         order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=True, now=now)
-        from .tasks import payment_rejected_notify_task
-
-        payment_rejected_notify_task.delay_on_commit(payment.pk)
+        _payment_message(payment=payment, order=order, kind="payment_rejected", now=now)
     return payment
 
 
@@ -343,9 +346,13 @@ def _order_end_with_refund(
         reason=reason,
     )
     refund = _refund_held(order=order, reason=refund_reason, note=reason, actor=actor, now=now)
-    from .tasks import order_cancelled_notify_task
-
-    order_cancelled_notify_task.delay_on_commit(order.pk, refund.pk if refund else None)
+    message_queue(
+        kind="order_cancelled",
+        key=f"order:{order.pk}:cancelled",
+        order=order,
+        params={"refund_id": refund.pk if refund else None},
+        now=now,
+    )
 
 
 def refund_record(*, order: Order, amount_idr: int, reason: str, note: str, actor, now: datetime.datetime) -> Refund:
@@ -378,9 +385,13 @@ def refund_mark_sent(*, refund_id: int, method: str, reference: str, actor, now:
         refund.sent_at = now
         refund.sent_by = actor
         refund.save(update_fields=["status", "method", "reference", "sent_at", "sent_by"])
-        from .tasks import refund_sent_notify_task
-
-        refund_sent_notify_task.delay_on_commit(refund.pk)
+        message_queue(
+            kind="refund_sent",
+            key=f"refund:{refund.pk}:sent",
+            order=Order.objects.get(pk=refund.order_id),
+            params={"refund_id": refund.pk},
+            now=now,
+        )
     return refund
 
 
@@ -477,8 +488,6 @@ def balance_reminders_send(*, now: datetime.datetime) -> int:
         (Reminder.Kind.BALANCE_TOMORROW, {"balance_due_date": tomorrow}),
         (Reminder.Kind.BALANCE_OVERDUE, {"balance_due_date__lt": today}),
     ]
-    from .tasks import balance_reminder_notify_task
-
     sent = 0
     for kind, due_filter in kinds:
         order_ids = (
@@ -492,7 +501,13 @@ def balance_reminders_send(*, now: datetime.datetime) -> int:
                     order_id=order_id, kind=kind, defaults={"sent_at": now}
                 )
                 if created:
-                    balance_reminder_notify_task.delay_on_commit(order_id, kind)
+                    message_queue(
+                        kind="balance_reminder",
+                        key=f"order:{order_id}:reminder:{kind}",
+                        order=Order.objects.get(pk=order_id),
+                        params={"kind": kind},
+                        now=now,
+                    )
                     sent += 1
     return sent
 
@@ -566,7 +581,5 @@ def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> st
         if payment.status == Payment.Status.CONFIRMED:
             _order_follow_payments(order=order, now=now, actor_label=provider)
             order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
-            from .tasks import payment_received_notify_task
-
-            payment_received_notify_task.delay_on_commit(payment.pk)
+            _payment_message(payment=payment, order=order, kind="payment_received", now=now)
     return "recorded"

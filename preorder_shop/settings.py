@@ -200,6 +200,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.balance_reminders_send_task",
         "schedule": crontab(minute=0, hour="9"),
     },
+    "messages-deliver-due": {
+        "task": "orders.tasks.messages_deliver_due_task",
+        "schedule": 60.0,
+    },
     "orders-expire-overdue": {
         "task": "orders.tasks.order_expire_overdue_task",
         "schedule": crontab(minute="*"),

@@ -152,10 +152,13 @@ def test_the_buyer_cancels_an_unpaid_order_from_its_page(client, campaign):
 
 
 @pytest.mark.parametrize("contact", ["siti@example.com", "+62 812-3456-7890"])
-def test_lookup_sends_the_link_when_number_and_contact_match(client, campaign, contact, eager_tasks):
+def test_lookup_sends_the_link_when_number_and_contact_match(
+    client, campaign, contact, eager_tasks, django_capture_on_commit_callbacks
+):
     order = place_order(campaign, [(campaign.items.first(), 1)])
     mail.outbox.clear()
-    client.post(reverse("orders:lookup"), {"number": order.number.lower(), "contact": contact})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("orders:lookup"), {"number": order.number.lower(), "contact": contact})
     assert len(mail.outbox) == 1
     assert order.get_absolute_url() in mail.outbox[0].body
     assert mail.outbox[0].to == ["siti@example.com"]

@@ -1,0 +1,186 @@
+"""The transactional outbox: every message to a buyer or the seller is a row.
+
+`message_queue` writes the row inside the caller's transaction, once per key,
+and after COMMIT nudges the worker; a failed nudge (broker down) is only
+logged, because the periodic sweep delivers whatever is due. Delivery claims
+the row first, so two workers (or a repeat) send it once, and retries
+transient errors with backoff up to a cap, after which the seller sees it
+in admin with its error.
+"""
+
+import datetime
+import logging
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Message, Order
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+# A row claimed this long ago whose worker never finished (killed) is sent again.
+STALE_CLAIM = datetime.timedelta(minutes=6)  # past the task time limit: its worker is gone
+
+# kind -> function(message) -> (subject, body); each app registers its kinds in AppConfig.ready().
+RENDERERS: dict[str, Callable[[Message], tuple[str, str]]] = {}
+
+
+def message_renderer(kind: str):
+    def register(function):
+        RENDERERS[kind] = function
+        return function
+
+    return register
+
+
+def retry_delay(attempts: int) -> datetime.timedelta:
+    """1, 2, 4 ... minutes after each failed attempt, at most an hour."""
+    return datetime.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def message_queue(
+    *,
+    kind: str,
+    key: str,
+    now: datetime.datetime,
+    order: Order | None = None,
+    params: dict | None = None,
+    audience: str = Message.Audience.BUYER,
+    to_email: str | None = None,
+    to_phone: str | None = None,
+    language: str | None = None,
+) -> Message:
+    """Write the message for `key` in the current transaction, unless it exists; returns the row."""
+    if kind not in RENDERERS:
+        raise ValueError(f"No renderer for message kind {kind!r}.")
+    if audience == Message.Audience.BUYER and order is not None:
+        to_email = order.email if to_email is None else to_email
+        to_phone = order.phone if to_phone is None else to_phone
+        language = language or order.language
+    message, created = Message.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "audience": audience,
+            "order": order,
+            "to_email": to_email or "",
+            "to_phone": to_phone or "",
+            "language": language or settings.LANGUAGE_CODE,
+            "params": params or {},
+            "status": Message.Status.PENDING if to_email else Message.Status.NO_EMAIL,
+            # Delivery runs on the real clock, whatever `now` a job or test passes.
+            "next_attempt_at": timezone.now(),
+            "created_at": now,
+        },
+    )
+    if created and message.status == Message.Status.PENDING:
+        transaction.on_commit(lambda: message_nudge(message_id=message.pk))
+    return message
+
+
+def message_nudge(*, message_id: int) -> None:
+    """Ask the worker to deliver now. A broker outage must not reach the buyer: the sweep catches up."""
+    from .tasks import message_deliver_task
+
+    try:
+        message_deliver_task.apply_async((message_id,), retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure is the sweep's to repair
+        logger.warning("Could not enqueue message %s; the sweep will deliver it.", message_id, exc_info=True)
+
+
+def message_render(message: Message) -> tuple[str, str]:
+    return RENDERERS[message.kind](message)
+
+
+def _render_stored(message: Message) -> None:
+    if not message.subject and not message.body:
+        subject, body = message_render(message)
+        message.subject, message.body = subject[:300], body
+        Message.objects.filter(pk=message.pk).update(subject=message.subject, body=message.body)
+
+
+def message_deliver(*, message_id: int, now: datetime.datetime) -> str:
+    """Send one message by e-mail, once: "sent", "retry", "failed" or "skipped" (not due or not ours)."""
+    claimed = Message.objects.filter(
+        pk=message_id, status=Message.Status.PENDING, next_attempt_at__lte=now
+    ).update(status=Message.Status.SENDING, claimed_at=now)
+    if not claimed:
+        return "skipped"
+    message = Message.objects.select_related("order").get(pk=message_id)
+    try:
+        _render_stored(message)
+        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to_email])
+    except Exception as error:  # noqa: BLE001 - every failure is recorded and retried, up to the cap
+        attempts = message.attempts + 1
+        failed = attempts >= MAX_ATTEMPTS
+        Message.objects.filter(pk=message_id).update(
+            status=Message.Status.FAILED if failed else Message.Status.PENDING,
+            attempts=attempts,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            next_attempt_at=now + retry_delay(attempts),
+            claimed_at=None,
+        )
+        logger.warning("Message %s failed (attempt %d): %s", message.key, attempts, error)
+        return "failed" if failed else "retry"
+    Message.objects.filter(pk=message_id).update(
+        status=Message.Status.SENT, sent_at=now, attempts=message.attempts + 1, last_error="", claimed_at=None
+    )
+    return "sent"
+
+
+def messages_deliver_due(*, now: datetime.datetime, limit: int = 200) -> int:
+    """The sweep: deliver what is due (never nudged, or waiting for a retry) and free stale claims."""
+    Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+        status=Message.Status.PENDING, claimed_at=None
+    )
+    due = Message.objects.filter(status=Message.Status.PENDING, next_attempt_at__lte=now).order_by(
+        "next_attempt_at", "pk"
+    )
+    sent = 0
+    for message_id in list(due.values_list("pk", flat=True)[:limit]):
+        sent += message_deliver(message_id=message_id, now=now) == "sent"
+    return sent
+
+
+def message_retry(*, message: Message, now: datetime.datetime) -> bool:
+    """The seller sends a failed message again; False when it was not failed."""
+    updated = Message.objects.filter(pk=message.pk, status=Message.Status.FAILED).update(
+        status=Message.Status.PENDING, attempts=0, next_attempt_at=now, last_error=""
+    )
+    if updated:
+        transaction.on_commit(lambda: message_nudge(message_id=message.pk))
+    return bool(updated)
+
+
+def message_whatsapp_mark_sent(*, message: Message, actor, now: datetime.datetime) -> bool:
+    """The seller sent it by hand on WhatsApp; marked once, so nobody sends it twice."""
+    return bool(
+        Message.objects.filter(pk=message.pk, whatsapp_sent_at__isnull=True).update(
+            whatsapp_sent_at=now, whatsapp_sent_by=actor
+        )
+    )
+
+
+def message_whatsapp_url(message: Message) -> str:
+    """wa.me link with the message prefilled (rendered now if the worker has not yet)."""
+    if not message.subject and not message.body:
+        message.subject, message.body = message_render(message)
+    text = f"{message.subject}\n\n{message.body}".strip()
+    return f"https://wa.me/{message.to_phone.lstrip('+')}?{urlencode({'text': text})}"
+
+
+def outbox_backlog(*, now: datetime.datetime | None = None) -> dict:
+    """How many messages wait to be sent (or failed) and how old the oldest waiting one is."""
+    now = now or timezone.now()
+    waiting = Message.objects.filter(status__in=[Message.Status.PENDING, Message.Status.SENDING])
+    oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
+    return {
+        "waiting": waiting.count(),
+        "failed": Message.objects.filter(status=Message.Status.FAILED).count(),
+        "oldest_age": (now - oldest) if oldest else None,
+    }

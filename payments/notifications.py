@@ -1,0 +1,49 @@
+"""Messages about money, registered with the outbox (orders.outbox)."""
+
+from orders.models import Message, Order
+from orders.notifications import order_message_render
+from orders.outbox import message_renderer
+
+from .models import Payment, Refund, Reminder
+
+
+def _order(order_id: int) -> Order:
+    return Order.objects.select_related("campaign").prefetch_related("payments", "refunds").get(pk=order_id)
+
+
+def _render(message: Message, template: str, **context) -> tuple[str, str]:
+    from .services import order_ledger
+
+    order = _order(message.order_id)
+    return order_message_render(
+        order=order,
+        template=f"payments/email/{template}",
+        language=message.language,
+        extra_context={"ledger": order_ledger(order), **context},
+    )
+
+
+@message_renderer("payment_received")
+def _payment_received(message: Message) -> tuple[str, str]:
+    return _render(message, "payment_received", payment=Payment.objects.get(pk=message.params["payment_id"]))
+
+
+@message_renderer("payment_rejected")
+def _payment_rejected(message: Message) -> tuple[str, str]:
+    return _render(message, "payment_rejected", payment=Payment.objects.get(pk=message.params["payment_id"]))
+
+
+@message_renderer("order_cancelled")
+def _order_cancelled(message: Message) -> tuple[str, str]:
+    refund_id = message.params.get("refund_id")
+    return _render(message, "order_cancelled", refund=Refund.objects.get(pk=refund_id) if refund_id else None)
+
+
+@message_renderer("refund_sent")
+def _refund_sent(message: Message) -> tuple[str, str]:
+    return _render(message, "refund_sent", refund=Refund.objects.get(pk=message.params["refund_id"]))
+
+
+@message_renderer("balance_reminder")
+def _balance_reminder(message: Message) -> tuple[str, str]:
+    return _render(message, "balance_reminder", kind=message.params["kind"], Kind=Reminder.Kind)
