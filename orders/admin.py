@@ -1,18 +1,28 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.money import format_rupiah
 
-from .models import BankAccount, CampaignDemand, Order, OrderEvent, OrderLine
+from .models import BankAccount, CampaignDemand, Message, Order, OrderEvent, OrderLine
+from .outbox import (
+    KIND_LABELS,
+    message_retry,
+    message_whatsapp_mark_sent,
+    message_whatsapp_url,
+    outbox_backlog,
+)
 from .selectors import campaign_demand
 
 Status = Order.Status
@@ -239,3 +249,141 @@ class CampaignDemandAdmin(admin.ModelAdmin):
             "units_paid": sum(row.units_paid for row in variants),
         }
         return TemplateResponse(request, "admin/orders/campaign_demand.html", context)
+
+
+class WhatsAppFilter(admin.SimpleListFilter):
+    title = _("WhatsApp")
+    parameter_name = "whatsapp"
+
+    def lookups(self, request, model_admin):
+        return [("todo", _("Not sent on WhatsApp yet")), ("sent", _("Sent on WhatsApp"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "todo":
+            return queryset.filter(whatsapp_sent_at__isnull=True).exclude(to_phone="")
+        if self.value() == "sent":
+            return queryset.filter(whatsapp_sent_at__isnull=False)
+        return queryset
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """The outbox: what the shop told (or will tell) whom, by e-mail and on WhatsApp."""
+
+    list_display = [
+        "created_at",
+        "kind_label",
+        "order_link",
+        "to_email",
+        "status",
+        "attempts",
+        "error",
+        "whatsapp",
+    ]
+    list_filter = ["status", WhatsAppFilter, "kind", "audience", "order__campaign"]
+    search_fields = ["order__number", "to_email", "to_phone", "key"]
+    list_select_related = ["order"]
+    date_hierarchy = "created_at"
+    actions = ["retry", "mark_whatsapp_sent"]
+    fields = [
+        "kind",
+        "audience",
+        "order",
+        "to_email",
+        "to_phone",
+        "language",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "sent_at",
+        "whatsapp_sent_at",
+        "whatsapp_sent_by",
+        "subject",
+        "body",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj):
+        return KIND_LABELS.get(obj.kind, obj.kind)
+
+    @admin.display(description=_("order"))
+    def order_link(self, obj):
+        if not obj.order_id:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:orders_order_change", args=[obj.order_id]), obj.order.number
+        )
+
+    @admin.display(description=_("last error"))
+    def error(self, obj):
+        return obj.last_error[:120] if obj.last_error else ""
+
+    @admin.display(description=_("WhatsApp"))
+    def whatsapp(self, obj):
+        if not obj.to_phone:
+            return "-"
+        if obj.whatsapp_sent_at:
+            return gettext("sent %(when)s") % {"when": date_format(timezone.localtime(obj.whatsapp_sent_at), "j M H:i")}
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:orders_message_whatsapp", args=[obj.pk]),
+            gettext("Send on WhatsApp"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:message_id>/whatsapp/",
+                self.admin_site.admin_view(self.whatsapp_view),
+                name="orders_message_whatsapp",
+            )
+        ] + super().get_urls()
+
+    def whatsapp_view(self, request, message_id):
+        """Shows the prefilled text; opening WhatsApp from here marks it sent, once."""
+        message = get_object_or_404(Message.objects.select_related("order"), pk=message_id)
+        if not self.has_change_permission(request, message):
+            raise PermissionDenied
+        url = message_whatsapp_url(message)
+        if request.method == "POST":
+            if message_whatsapp_mark_sent(message=message, actor=request.user, now=timezone.now()):
+                return HttpResponseRedirect(url)
+            self.message_user(request, gettext("This message was already sent on WhatsApp."), messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:orders_message_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Send on WhatsApp"),
+            "message_row": message,
+            "whatsapp_text": f"{message.subject}\n\n{message.body}".strip(),
+            "kind_label": KIND_LABELS.get(message.kind, message.kind),
+        }
+        return TemplateResponse(request, "admin/orders/message_whatsapp.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        backlog = outbox_backlog()
+        return super().changelist_view(request, {**(extra_context or {}), "backlog": backlog})
+
+    @admin.action(permissions=["change"], description=_("Send the failed e-mails again"))
+    def retry(self, request, queryset):
+        retried = sum(message_retry(message=message, now=timezone.now()) for message in queryset)
+        self.message_user(
+            request, gettext("%(count)d messages will be sent again.") % {"count": retried}, messages.SUCCESS
+        )
+
+    @admin.action(permissions=["change"], description=_("Mark as sent on WhatsApp"))
+    def mark_whatsapp_sent(self, request, queryset):
+        marked = sum(
+            message_whatsapp_mark_sent(message=message, actor=request.user, now=timezone.now()) for message in queryset
+        )
+        self.message_user(
+            request, gettext("%(count)d messages marked as sent on WhatsApp.") % {"count": marked}, messages.SUCCESS
+        )

@@ -7,6 +7,7 @@ writes it out when it is delivered, or when the seller opens it for WhatsApp.
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from .models import BankAccount, Message, Order
 from .outbox import message_renderer
@@ -42,5 +43,9 @@ def _order_template(template: str):
     return render
 
 
-for _kind in ("placed", "expired", "link"):
-    message_renderer(f"order_{_kind}")(_order_template(_kind))
+for _kind, _label in (
+    ("placed", _("Order placed: how to pay")),
+    ("expired", _("Order expired")),
+    ("link", _("Order link sent again")),
+):
+    message_renderer(f"order_{_kind}", _label)(_order_template(_kind))

@@ -28,11 +28,13 @@ STALE_CLAIM = datetime.timedelta(minutes=6)  # past the task time limit: its wor
 
 # kind -> function(message) -> (subject, body); each app registers its kinds in AppConfig.ready().
 RENDERERS: dict[str, Callable[[Message], tuple[str, str]]] = {}
+KIND_LABELS: dict[str, str] = {}
 
 
-def message_renderer(kind: str):
+def message_renderer(kind: str, label: str = ""):
     def register(function):
         RENDERERS[kind] = function
+        KIND_LABELS[kind] = label or kind
         return function
 
     return register
@@ -106,9 +108,9 @@ def _render_stored(message: Message) -> None:
 
 def message_deliver(*, message_id: int, now: datetime.datetime) -> str:
     """Send one message by e-mail, once: "sent", "retry", "failed" or "skipped" (not due or not ours)."""
-    claimed = Message.objects.filter(
-        pk=message_id, status=Message.Status.PENDING, next_attempt_at__lte=now
-    ).update(status=Message.Status.SENDING, claimed_at=now)
+    claimed = Message.objects.filter(pk=message_id, status=Message.Status.PENDING, next_attempt_at__lte=now).update(
+        status=Message.Status.SENDING, claimed_at=now
+    )
     if not claimed:
         return "skipped"
     message = Message.objects.select_related("order").get(pk=message_id)

@@ -57,7 +57,8 @@ def production_tally_take(*, campaign: Campaign, now: datetime.datetime) -> Prod
                     variant_label=item.variant.label,
                     sku=item.variant.sku,
                     options=[
-                        [value.option_type.name, value.value, value.position] for value in item.variant.option_values.all()
+                        [value.option_type.name, value.value, value.position]
+                        for value in item.variant.option_values.all()
                     ],
                     position=position,
                     orders=counts[item.pk]["orders"],

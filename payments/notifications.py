@@ -1,5 +1,7 @@
 """Messages about money, registered with the outbox (orders.outbox)."""
 
+from django.utils.translation import gettext_lazy as _
+
 from orders.models import Message, Order
 from orders.notifications import order_message_render
 from orders.outbox import message_renderer
@@ -23,27 +25,27 @@ def _render(message: Message, template: str, **context) -> tuple[str, str]:
     )
 
 
-@message_renderer("payment_received")
+@message_renderer("payment_received", _("Payment received"))
 def _payment_received(message: Message) -> tuple[str, str]:
     return _render(message, "payment_received", payment=Payment.objects.get(pk=message.params["payment_id"]))
 
 
-@message_renderer("payment_rejected")
+@message_renderer("payment_rejected", _("Payment rejected"))
 def _payment_rejected(message: Message) -> tuple[str, str]:
     return _render(message, "payment_rejected", payment=Payment.objects.get(pk=message.params["payment_id"]))
 
 
-@message_renderer("order_cancelled")
+@message_renderer("order_cancelled", _("Order cancelled"))
 def _order_cancelled(message: Message) -> tuple[str, str]:
     refund_id = message.params.get("refund_id")
     return _render(message, "order_cancelled", refund=Refund.objects.get(pk=refund_id) if refund_id else None)
 
 
-@message_renderer("refund_sent")
+@message_renderer("refund_sent", _("Refund sent"))
 def _refund_sent(message: Message) -> tuple[str, str]:
     return _render(message, "refund_sent", refund=Refund.objects.get(pk=message.params["refund_id"]))
 
 
-@message_renderer("balance_reminder")
+@message_renderer("balance_reminder", _("Balance reminder"))
 def _balance_reminder(message: Message) -> tuple[str, str]:
     return _render(message, "balance_reminder", kind=message.params["kind"], Kind=Reminder.Kind)

@@ -5,6 +5,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from orders.outbox import outbox_backlog
+
 from .celery import app as celery_app
 
 
@@ -34,4 +36,13 @@ def health(request):
         "broker": "ok" if _broker_reachable() else "unreachable",
     }
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "error", **checks}
+    if checks["database"] == "ok":
+        # Messages held back (broker or mail down) show here before any buyer complains.
+        backlog = outbox_backlog()
+        body["messages_waiting"] = backlog["waiting"]
+        body["messages_failed"] = backlog["failed"]
+        body["oldest_message_waiting_seconds"] = (
+            int(backlog["oldest_age"].total_seconds()) if backlog["oldest_age"] else 0
+        )
+    return JsonResponse(body, status=200 if healthy else 503)

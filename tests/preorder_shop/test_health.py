@@ -7,7 +7,14 @@ pytestmark = pytest.mark.django_db
 def test_health_reports_database_and_broker(client):
     response = client.get(reverse("health"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "messages_waiting": 0,
+        "messages_failed": 0,
+        "oldest_message_waiting_seconds": 0,
+    }
 
 
 def test_health_reports_an_unreachable_broker_with_503(client, settings):
