@@ -293,6 +293,8 @@ class Message(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who holds the claim: a retried task keeps its id, so it may take its own claim again.
+    claim_token = models.CharField(max_length=64, blank=True, editable=False)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("text"), blank=True)
     created_at = models.DateTimeField(_("written at"))

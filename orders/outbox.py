@@ -10,12 +10,15 @@ in admin with its error.
 
 import datetime
 import logging
+import time
+import uuid
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Message, Order
@@ -106,10 +109,57 @@ def _render_stored(message: Message) -> None:
         Message.objects.filter(pk=message.pk).update(subject=message.subject, body=message.body)
 
 
-def message_deliver(*, message_id: int, now: datetime.datetime) -> str:
-    """Send one message by e-mail, once: "sent", "retry", "failed" or "skipped" (not due or not ours)."""
-    claimed = Message.objects.filter(pk=message_id, status=Message.Status.PENDING, next_attempt_at__lte=now).update(
-        status=Message.Status.SENDING, claimed_at=now
+def _failure_record(message: Message, error: Exception, now: datetime.datetime) -> str:
+    attempts = message.attempts + 1
+    failed = attempts >= MAX_ATTEMPTS
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.FAILED if failed else Message.Status.PENDING,
+        attempts=attempts,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        next_attempt_at=now + retry_delay(attempts),
+        claimed_at=None,
+        claim_token="",
+    )
+    logger.warning("Message %s failed (attempt %d): %s", message.key, attempts, error)
+    return "failed" if failed else "retry"
+
+
+def _sent_record(message: Message, now: datetime.datetime) -> None:
+    """Mark it sent; the e-mail is out, so a database that drops now is waited for, not sent to again."""
+    for attempt in range(10):
+        try:
+            Message.objects.filter(pk=message.pk).update(
+                status=Message.Status.SENT,
+                sent_at=now,
+                attempts=message.attempts + 1,
+                last_error="",
+                claimed_at=None,
+                claim_token="",
+            )
+            return
+        except DatabaseError:
+            if transaction.get_connection().in_atomic_block:
+                raise
+            logger.warning("Could not mark message %s sent; trying again.", message.key, exc_info=True)
+            connection.close()
+            time.sleep(min(2**attempt, 15))
+    logger.error("Message %s was sent but could not be marked; it may be sent again.", message.key)
+
+
+def message_deliver(*, message_id: int, now: datetime.datetime, claim_token: str = "") -> str:
+    """Send one message by e-mail, once: "sent", "retry", "failed" or "skipped" (not due or not ours).
+
+    A database error before the e-mail goes out propagates, so the task is retried
+    with the same `claim_token` (its Celery id) and takes its own claim again.
+    """
+    token = claim_token or uuid.uuid4().hex
+    claimed = (
+        Message.objects.filter(pk=message_id)
+        .filter(
+            Q(status=Message.Status.PENDING, next_attempt_at__lte=now)
+            | Q(status=Message.Status.SENDING, claim_token=token)
+        )
+        .update(status=Message.Status.SENDING, claimed_at=now, claim_token=token)
     )
     if not claimed:
         return "skipped"
@@ -117,28 +167,18 @@ def message_deliver(*, message_id: int, now: datetime.datetime) -> str:
     try:
         _render_stored(message)
         send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to_email])
-    except Exception as error:  # noqa: BLE001 - every failure is recorded and retried, up to the cap
-        attempts = message.attempts + 1
-        failed = attempts >= MAX_ATTEMPTS
-        Message.objects.filter(pk=message_id).update(
-            status=Message.Status.FAILED if failed else Message.Status.PENDING,
-            attempts=attempts,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-            next_attempt_at=now + retry_delay(attempts),
-            claimed_at=None,
-        )
-        logger.warning("Message %s failed (attempt %d): %s", message.key, attempts, error)
-        return "failed" if failed else "retry"
-    Message.objects.filter(pk=message_id).update(
-        status=Message.Status.SENT, sent_at=now, attempts=message.attempts + 1, last_error="", claimed_at=None
-    )
+    except DatabaseError:
+        raise
+    except Exception as error:  # noqa: BLE001 - mail server down, a bad template: recorded and retried to the cap
+        return _failure_record(message, error, now)
+    _sent_record(message, now)
     return "sent"
 
 
 def messages_deliver_due(*, now: datetime.datetime, limit: int = 200) -> int:
     """The sweep: deliver what is due (never nudged, or waiting for a retry) and free stale claims."""
     Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=Message.Status.PENDING, claimed_at=None
+        status=Message.Status.PENDING, claimed_at=None, claim_token=""
     )
     due = Message.objects.filter(status=Message.Status.PENDING, next_attempt_at__lte=now).order_by(
         "next_attempt_at", "pk"

@@ -20,9 +20,9 @@ def order_expire_overdue_task() -> int:
     return order_expire_overdue(now=timezone.now())
 
 
-@shared_task(**DATABASE_RETRY)
-def message_deliver_task(message_id: int) -> str:
-    return message_deliver(message_id=message_id, now=timezone.now())
+@shared_task(bind=True, **DATABASE_RETRY)
+def message_deliver_task(self, message_id: int) -> str:
+    return message_deliver(message_id=message_id, now=timezone.now(), claim_token=self.request.id or "")
 
 
 @shared_task(**DATABASE_RETRY)

@@ -1,4 +1,5 @@
 import datetime
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from .exceptions import PaymentAlreadyDecided, PaymentNotAccepted
 from .models import Payment, Refund, Reminder
 from .proofs import proof_clean
 
+logger = logging.getLogger(__name__)
 OrderStatus = Order.Status
 PAYABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.DP_PAID)
 PAID_STATUSES = (OrderStatus.DP_PAID, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
@@ -188,7 +190,7 @@ def payment_submit(
         submitted_at=now,
     )
     # The file is written before the lock, and removed again if the payment is not recorded.
-    payment.proof.save(proof.file.name, proof.file, save=False)
+    _proof_store(payment, proof.file)
     try:
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order.pk)
@@ -205,6 +207,23 @@ def payment_submit(
         payment.proof.delete(save=False)
         raise
     return payment
+
+
+def _proof_store(payment: Payment, content) -> None:
+    """Write the cleaned proof; a full disk or an unwritable folder leaves no file and a clear message."""
+    storage = payment.proof.storage
+    name = payment.proof.field.generate_filename(payment, content.name)
+    try:
+        payment.proof.name = storage.save(name, content)
+    except OSError:
+        logger.exception("Could not store a transfer proof for order %s.", payment.order_id)
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.exception("Could not remove a partly written proof %s.", name)
+        raise PaymentNotAccepted(
+            _("We could not save your transfer proof, so nothing was recorded. Please try again in a few minutes.")
+        ) from None
 
 
 def _check_payable(order: Order, now: datetime.datetime) -> None:

@@ -1,0 +1,170 @@
+"""Messages go through the outbox: written with the change, once per key, delivered once,
+retried on transient errors, never lost when the broker is down."""
+
+import datetime
+import smtplib
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerDown
+
+from campaigns.models import CampaignItem
+from orders.models import BankAccount, Message, Order
+from orders.outbox import MAX_ATTEMPTS, message_deliver, message_queue, message_retry, messages_deliver_due
+from orders.tasks import message_deliver_task
+from tests.factories import campaign_with_products, checkout_form, place_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign():
+    BankAccount.objects.create(bank_name="BCA", account_number="1234567890", account_holder="Toko Batik Sekar")
+    campaign = campaign_with_products(products=1, options={"Ukuran": ["S", "M"]}, dp_percent=50)
+    CampaignItem.objects.filter(campaign=campaign).update(price_idr=150_000, quota=10)
+    return campaign
+
+
+def broker_down():
+    """What kombu raises when Redis (or any broker) cannot be reached."""
+    return mock.patch.object(
+        message_deliver_task, "apply_async", side_effect=BrokerDown("Error 111 connecting to 127.0.0.1:6379.")
+    )
+
+
+def test_with_the_broker_down_checkout_shows_the_order_and_the_sweep_sends_one_how_to_pay_message(
+    client, campaign, django_capture_on_commit_callbacks
+):
+    small = campaign.items.order_by("position").first()
+    mail.outbox.clear()
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 1)]))
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert response.url.startswith(order.get_absolute_url())  # the thank-you page of this order
+    assert client.get(response.url).status_code == 200
+    message = Message.objects.get(order=order)
+    assert (message.kind, message.status) == ("order_placed", Message.Status.PENDING)
+    assert mail.outbox == []
+
+    # The broker is back; beat's sweep delivers what waited, once however often it runs.
+    assert messages_deliver_due(now=timezone.now()) == 1
+    assert messages_deliver_due(now=timezone.now()) == 0
+    assert len(mail.outbox) == 1
+    assert order.number in mail.outbox[0].subject and "BCA" in mail.outbox[0].body
+    assert Message.objects.get(pk=message.pk).status == Message.Status.SENT
+
+
+def test_the_same_occasion_writes_one_message_and_delivering_it_twice_sends_once(campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    again = message_queue(kind="order_placed", key=f"order:{order.pk}:placed", order=order, now=timezone.now())
+    assert Message.objects.filter(order=order).count() == 1
+    mail.outbox.clear()
+    assert message_deliver(message_id=again.pk, now=timezone.now()) == "sent"
+    assert message_deliver(message_id=again.pk, now=timezone.now()) == "skipped"
+    assert len(mail.outbox) == 1
+
+
+def test_a_message_is_written_in_the_buyers_language(campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    Order.objects.filter(pk=order.pk).update(language="en")
+    order.refresh_from_db()
+    message = message_queue(kind="order_link", key="link-en", order=order, now=timezone.now())
+    mail.outbox.clear()
+    message_deliver(message_id=message.pk, now=timezone.now())
+    english = mail.outbox[0].body
+    message = Message.objects.get(order=order, kind="order_placed")
+    message_deliver(message_id=message.pk, now=timezone.now())
+    assert english != mail.outbox[1].body
+    assert "pesanan" in mail.outbox[1].body.lower() and "order" in english.lower()
+
+
+def test_smtp_down_is_retried_with_backoff_then_shown_as_failed_and_retried_by_the_seller(campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    message = Message.objects.get(order=order)
+    now = timezone.now()
+    with mock.patch("orders.outbox.send_mail", side_effect=smtplib.SMTPServerDisconnected("down")):
+        assert message_deliver(message_id=message.pk, now=now) == "retry"
+        message.refresh_from_db()
+        assert message.status == Message.Status.PENDING and message.attempts == 1
+        assert message.next_attempt_at == now + datetime.timedelta(minutes=1)
+        assert "SMTPServerDisconnected" in message.last_error
+        assert message_deliver(message_id=message.pk, now=now) == "skipped"  # not due yet
+        results = []
+        for _attempt in range(2, MAX_ATTEMPTS + 1):
+            later = Message.objects.get(pk=message.pk).next_attempt_at
+            results.append(message_deliver(message_id=message.pk, now=later))
+    assert results[-1] == "failed" and set(results[:-1]) == {"retry"}
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED and message.attempts == MAX_ATTEMPTS
+    mail.outbox.clear()
+    assert messages_deliver_due(now=timezone.now() + datetime.timedelta(days=1)) == 0  # failed ones wait for the seller
+
+    assert message_retry(message=message, now=timezone.now()) is True
+    assert message_deliver(message_id=message.pk, now=timezone.now()) == "sent"
+    assert len(mail.outbox) == 1
+    assert message_retry(message=message, now=timezone.now()) is False
+
+
+def test_a_worker_killed_while_sending_leaves_a_claim_that_the_sweep_frees(campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    message = Message.objects.get(order=order)
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.SENDING, claimed_at=now)
+    mail.outbox.clear()
+    assert messages_deliver_due(now=now + datetime.timedelta(minutes=1)) == 0
+    assert messages_deliver_due(now=now + datetime.timedelta(minutes=7)) == 1
+    assert len(mail.outbox) == 1
+
+
+def test_the_seller_confirming_a_payment_with_the_broker_down_succeeds_and_the_buyer_hears_later(
+    seller_client, campaign, django_capture_on_commit_callbacks, tmp_path, settings
+):
+    from payments.models import Payment
+    from tests.payments.conftest import submit_transfer
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    payment = submit_transfer(order, order.first_transfer_idr)
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        response = seller_client.post(
+            reverse("admin:payments_payment_changelist"),
+            {"action": "confirm_payments", "_selected_action": [payment.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.CONFIRMED
+    received = Message.objects.get(order=order, kind="payment_received")
+    assert received.status == Message.Status.PENDING
+    mail.outbox.clear()
+    messages_deliver_due(now=timezone.now())
+    assert [message.to for message in mail.outbox] == [["siti@example.com"], ["siti@example.com"]]
+
+
+def test_the_lookup_with_the_broker_down_answers_as_usual(client, campaign, django_capture_on_commit_callbacks):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("orders:lookup"), {"number": order.number, "contact": "siti@example.com"}, follow=True
+        )
+    assert response.status_code == 200
+    assert Message.objects.filter(order=order, kind="order_link").count() == 1
+
+
+def test_the_message_list_shows_the_backlog_and_opens_a_whatsapp_text_marked_sent_once(seller_client, campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    message = Message.objects.get(order=order)
+    page = seller_client.get(reverse("admin:orders_message_changelist"))
+    assert page.status_code == 200
+    assert "1 pesan menunggu" in page.content.decode() or "1 message waits" in page.content.decode()
+
+    whatsapp = seller_client.get(reverse("admin:orders_message_whatsapp", args=[message.pk]))
+    assert whatsapp.status_code == 200 and order.number in whatsapp.content.decode()
+    opened = seller_client.post(reverse("admin:orders_message_whatsapp", args=[message.pk]))
+    assert opened.status_code == 302 and opened.url.startswith("https://wa.me/6281234567890?text=")
+    assert Message.objects.get(pk=message.pk).whatsapp_sent_at is not None
+    twice = seller_client.post(reverse("admin:orders_message_whatsapp", args=[message.pk]))
+    assert twice.url == reverse("admin:orders_message_changelist")
