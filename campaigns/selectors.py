@@ -43,7 +43,14 @@ def campaign_list_coming_soon(*, now: datetime.datetime) -> QuerySet[Campaign]:
 def campaign_list_recently_closed(*, now: datetime.datetime) -> QuerySet[Campaign]:
     return _with_items(
         Campaign.objects.filter(
-            stage__in=[Stage.PUBLISHED, Stage.TALLYING, Stage.IN_PRODUCTION, Stage.SHIPPING, Stage.COMPLETED, Stage.FAILED],
+            stage__in=[
+                Stage.PUBLISHED,
+                Stage.TALLYING,
+                Stage.IN_PRODUCTION,
+                Stage.SHIPPING,
+                Stage.COMPLETED,
+                Stage.FAILED,
+            ],
             closes_at__lte=now,
             closes_at__gt=now - datetime.timedelta(days=RECENTLY_CLOSED_DAYS),
         ).order_by("-closes_at")
