@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import Campaign, CampaignItem
+from campaigns.models import Campaign, CampaignItem, CampaignUpdate
 from catalog.models import Variant
 
 
@@ -317,3 +317,27 @@ class Message(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class DelayResponse(models.Model):
+    """A buyer's answer to a delay: keep the order, or cancel it with everything paid back."""
+
+    class Choice(models.TextChoices):
+        KEEP = "keep", _("Keep the order")
+        CANCEL = "cancel", _("Cancel with a full refund")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="delay_responses", verbose_name=_("order"))
+    update = models.ForeignKey(
+        CampaignUpdate, on_delete=models.CASCADE, related_name="delay_responses", verbose_name=_("delay")
+    )
+    choice = models.CharField(_("choice"), max_length=10, choices=Choice.choices)
+    answered_at = models.DateTimeField(_("answered at"))
+
+    class Meta:
+        ordering = ["answered_at", "pk"]
+        verbose_name = _("answer to a delay")
+        verbose_name_plural = _("answers to delays")
+        constraints = [models.UniqueConstraint(fields=["order", "update"], name="delay_response_once_per_order")]
+
+    def __str__(self):
+        return f"{self.order} {self.choice}"

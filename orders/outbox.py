@@ -88,6 +88,32 @@ def message_queue(
     return message
 
 
+def messages_queue_bulk(messages: list[Message], *, now: datetime.datetime) -> int:
+    """Write many messages (one per buyer of a PO) in the current transaction; keys already there are kept.
+
+    The sweep is nudged once after COMMIT instead of one task per message.
+    """
+    for message in messages:
+        if message.kind not in RENDERERS:
+            raise ValueError(f"No renderer for message kind {message.kind!r}.")
+        message.status = Message.Status.PENDING if message.to_email else Message.Status.NO_EMAIL
+        message.next_attempt_at = timezone.now()
+        message.created_at = now
+    Message.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
+    if messages:
+        transaction.on_commit(_sweep_nudge)
+    return len(messages)
+
+
+def _sweep_nudge() -> None:
+    from .tasks import messages_deliver_due_task
+
+    try:
+        messages_deliver_due_task.apply_async(retry=False)
+    except Exception:  # noqa: BLE001 - beat runs the sweep every minute anyway
+        logger.warning("Could not enqueue the message sweep; beat will run it.", exc_info=True)
+
+
 def message_nudge(*, message_id: int) -> None:
     """Ask the worker to deliver now. A broker outage must not reach the buyer: the sweep catches up."""
     from .tasks import message_deliver_task
@@ -175,17 +201,28 @@ def message_deliver(*, message_id: int, now: datetime.datetime, claim_token: str
     return "sent"
 
 
-def messages_deliver_due(*, now: datetime.datetime, limit: int = 200) -> int:
-    """The sweep: deliver what is due (never nudged, or waiting for a retry) and free stale claims."""
+def messages_deliver_due(*, now: datetime.datetime, batch: int = 200, budget_seconds: float = 50.0) -> int:
+    """The sweep: deliver what is due (never nudged, or waiting for a retry) and free stale claims.
+
+    Works in batches until nothing is due or its time budget is spent; the next
+    run (beat, every minute) goes on, and claims keep two sweeps from sending twice.
+    """
     Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
         status=Message.Status.PENDING, claimed_at=None, claim_token=""
     )
-    due = Message.objects.filter(status=Message.Status.PENDING, next_attempt_at__lte=now).order_by(
-        "next_attempt_at", "pk"
-    )
-    sent = 0
-    for message_id in list(due.values_list("pk", flat=True)[:limit]):
-        sent += message_deliver(message_id=message_id, now=now) == "sent"
+    started = time.monotonic()
+    sent, last_pk = 0, 0
+    while time.monotonic() - started < budget_seconds:
+        due = list(
+            Message.objects.filter(status=Message.Status.PENDING, next_attempt_at__lte=now, pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not due:
+            break
+        for message_id in due:
+            sent += message_deliver(message_id=message_id, now=now) == "sent"
+        last_pk = due[-1]
     return sent
 
 

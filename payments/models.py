@@ -113,6 +113,7 @@ class Refund(models.Model):
         ORDER_ENDED = "order_ended", _("Paid after the order had ended")
         CAMPAIGN_FAILED = "campaign_failed", _("PO failed or cancelled")
         OVERPAYMENT = "overpayment", _("Overpayment")
+        DELAY = "delay", _("Cancelled by the buyer after a delay")
         SELLER_DECISION = "seller_decision", _("Seller's decision")
 
     class Status(models.TextChoices):

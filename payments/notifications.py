@@ -49,3 +49,16 @@ def _refund_sent(message: Message) -> tuple[str, str]:
 @message_renderer("balance_reminder", _("Balance reminder"))
 def _balance_reminder(message: Message) -> tuple[str, str]:
     return _render(message, "balance_reminder", kind=message.params["kind"], Kind=Reminder.Kind)
+
+
+def _update_render(template: str):
+    def render(message: Message) -> tuple[str, str]:
+        from campaigns.models import CampaignUpdate
+
+        return _render(message, template, update=CampaignUpdate.objects.get(pk=message.params["update_id"]))
+
+    return render
+
+
+message_renderer("delay_announced", _("Delay: keep or cancel"))(_update_render("delay_announced"))
+message_renderer("campaign_update", _("News about the PO"))(_update_render("campaign_update"))

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from orders.exceptions import OrderError
 from orders.forms import CancelForm
-from orders.models import Order
+from orders.models import DelayResponse, Order
 from orders.selectors import bank_account_list_active
 
+from .delays import order_delay_respond, order_latest_delay, order_open_delay
 from .exceptions import PaymentError, ProofRejected
 from .forms import PaymentSubmitForm
 from .gateways import gateway_get
@@ -32,11 +33,17 @@ from .services import (
 
 def _order_page(request, order: Order, *, payment_form=None, status=200):
     ledger = order_ledger(order)
+    updates = list(order.campaign.updates.all())
+    delay = order_latest_delay(order, updates)
+    delay_answer = DelayResponse.objects.filter(order=order, update=delay).first() if delay else None
     context = {
+        # Shown while the buyer may answer, and afterwards with the answer given.
+        "open_delay": delay if delay_answer or order_open_delay(order, updates) else None,
+        "delay_answer": delay_answer,
         "order": order,
         "lines": list(order.lines.all()),
         "events": list(order.events.all()),
-        "updates": list(order.campaign.updates.all()),
+        "updates": updates,
         "payments": list(order.payments.all()),
         "refunds": list(order.refunds.all()),
         "ledger": ledger,
@@ -83,6 +90,27 @@ def payment_submit_view(request, token):
             messages.success(request, _("Thank you! The seller will check your payment and confirm it."))
             return redirect(order)
     return _order_page(request, _buyer_order(token), payment_form=form)
+
+
+@require_POST
+def delay_respond_view(request, token):
+    order = _buyer_order(token)
+    try:
+        update_id = int(request.POST.get("update", ""))
+    except ValueError:
+        return HttpResponseBadRequest()
+    try:
+        response = order_delay_respond(
+            order=order, update_id=update_id, choice=request.POST.get("choice", ""), now=timezone.now()
+        )
+    except PaymentError as error:
+        messages.error(request, str(error))
+    else:
+        if response.choice == DelayResponse.Choice.CANCEL:
+            messages.success(request, _("Your order is cancelled; everything you paid will be refunded."))
+        else:
+            messages.success(request, _("Thank you: your order is kept for the new date."))
+    return redirect(order)
 
 
 @require_POST
