@@ -10,12 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin import CampaignAdmin as CampaignAdminBase
 from campaigns.exceptions import CampaignError
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignUpdate
 from catalog.money import format_rupiah
 from orders.admin import OrderAdminBase
 from orders.exceptions import OrderError
 from orders.models import Order
 
+from .admin_production import CampaignProductionAdminMixin
+from .delays import campaign_update_announce
 from .exceptions import PaymentError
 from .models import Payment, Refund
 from .services import (
@@ -105,6 +107,20 @@ class RefundInline(admin.TabularInline):
 class OrderAdmin(OrderAdminBase):
     inlines = [*OrderAdminBase.inlines, PaymentInline, RefundInline]
     action_form = ReasonActionForm
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CampaignUpdate:
+            return super().save_formset(request, form, formset, change)
+        # A new update is told to every live buyer; a delay asks each to keep or cancel.
+        for update in formset.save(commit=False):
+            campaign_update_announce(
+                campaign=form.instance,
+                message=update.message,
+                new_estimated_ship_date=update.new_estimated_ship_date,
+                posted_by=request.user,
+                now=timezone.now(),
+            )
+
     actions = ["cancel_orders"]
     readonly_fields = [*OrderAdminBase.readonly_fields, "money"]
     fieldsets = [
@@ -183,6 +199,20 @@ class PaymentAdmin(admin.ModelAdmin):
     search_fields = ["order__number", "order__buyer_name", "from_account_name", "provider_reference"]
     list_select_related = ["order"]
     action_form = ReasonActionForm
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CampaignUpdate:
+            return super().save_formset(request, form, formset, change)
+        # A new update is told to every live buyer; a delay asks each to keep or cancel.
+        for update in formset.save(commit=False):
+            campaign_update_announce(
+                campaign=form.instance,
+                message=update.message,
+                new_estimated_ship_date=update.new_estimated_ship_date,
+                posted_by=request.user,
+                now=timezone.now(),
+            )
+
     actions = ["confirm_payments", "reject_payments"]
     fields = [
         "order_link",
@@ -364,10 +394,23 @@ admin.site.unregister(Campaign)
 
 
 @admin.register(Campaign)
-class CampaignAdmin(CampaignAdminBase):
+class CampaignAdmin(CampaignProductionAdminMixin, CampaignAdminBase):
     """Cancelling a PO with orders refunds every buyer, so that action lives with payments."""
 
     action_form = ReasonActionForm
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CampaignUpdate:
+            return super().save_formset(request, form, formset, change)
+        # A new update is told to every live buyer; a delay asks each to keep or cancel.
+        for update in formset.save(commit=False):
+            campaign_update_announce(
+                campaign=form.instance,
+                message=update.message,
+                new_estimated_ship_date=update.new_estimated_ship_date,
+                posted_by=request.user,
+                now=timezone.now(),
+            )
 
     @admin.action(permissions=["change"], description=_("Cancel the PO and refund every buyer (give a reason)"))
     def cancel(self, request, queryset):

@@ -45,6 +45,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # request is at hand (for example "https://toko.example.id").
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 SHOP_NAME = env("SHOP_NAME", default="Prapesan")
+# The sender's address printed on shipping labels.
+SHOP_RETURN_ADDRESS = env("SHOP_RETURN_ADDRESS", default="")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
