@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Variant
 from catalog.money import percent_of
 
+from .provinces import PROVINCE_CHOICES
+
 
 class Campaign(models.Model):
     """A time-boxed PO window selling some variants."""
@@ -49,6 +51,16 @@ class Campaign(models.Model):
     class DownPaymentKind(models.TextChoices):
         PERCENT = "percent", _("Percentage of the order")
         FIXED = "fixed", _("Fixed amount per unit")
+
+    class PostageMode(models.TextChoices):
+        FLAT_BY_PROVINCE = "flat", _("Flat rate per province")
+        PER_KG_BY_PROVINCE = "per_kg", _("Rate per kg by province")
+        FREE = "free", _("Free postage")
+        PICKUP = "pickup", _("Pickup only")
+
+    class PostageTiming(models.TextChoices):
+        WITH_FIRST_PAYMENT = "first", _("With the first payment")
+        WITH_BALANCE = "balance", _("With the balance, set after weighing")
 
     class GoalMissedPolicy(models.TextChoices):
         REFUND = "refund", _("Cancel the PO and refund everyone")
@@ -97,6 +109,17 @@ class Campaign(models.Model):
     )
     unpaid_expiry_hours = models.PositiveSmallIntegerField(
         _("hours to pay a new order"), default=24, help_text=_("An order not paid within this time expires.")
+    )
+    postage_mode = models.CharField(_("postage"), max_length=10, choices=PostageMode.choices, default=PostageMode.FREE)
+    postage_timing = models.CharField(
+        _("postage is paid"),
+        max_length=10,
+        choices=PostageTiming.choices,
+        default=PostageTiming.WITH_FIRST_PAYMENT,
+        help_text=_("With the balance: checkout shows the rate as an estimate and you set the postage after weighing."),
+    )
+    pickup_place = models.CharField(
+        _("pickup place"), max_length=200, blank=True, help_text=_("Where and when buyers collect, for pickup only.")
     )
     close_processed_at = models.DateTimeField(_("closing processed at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -196,6 +219,10 @@ class Campaign(models.Model):
                 errors["balance_due_date"] = _("The balance falls due before the goods ship.")
         if self.minimum_goal_units and self.quota_total and self.minimum_goal_units > self.quota_total:
             errors["minimum_goal_units"] = _("The minimum goal cannot be above the campaign quota.")
+        if self.postage_mode == self.PostageMode.PICKUP and not self.pickup_place.strip():
+            errors["pickup_place"] = _("Tell buyers where to collect their order.")
+        if self.postage_timing == self.PostageTiming.WITH_BALANCE and not self.allows_down_payment:
+            errors["postage_timing"] = _("Postage with the balance needs a PO that takes a DP.")
         if self.unpaid_expiry_hours == 0:
             errors["unpaid_expiry_hours"] = _("Give buyers at least one hour to pay.")
         if errors:
@@ -273,3 +300,23 @@ class CampaignUpdate(models.Model):
 
     def __str__(self):
         return self.message[:60]
+
+
+class PostageRate(models.Model):
+    """What postage to one province costs in a campaign: flat per order, or per kg."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="postage_rates", verbose_name=_("campaign")
+    )
+    province = models.CharField(_("province"), max_length=60, choices=PROVINCE_CHOICES)
+    flat_idr = models.PositiveBigIntegerField(_("flat rate (Rp)"), null=True, blank=True)
+    per_kg_idr = models.PositiveBigIntegerField(_("rate per kg (Rp)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("postage rate")
+        verbose_name_plural = _("postage rates")
+        constraints = [models.UniqueConstraint(fields=["campaign", "province"], name="postage_rate_once_per_province")]
+
+    def __str__(self):
+        return self.province

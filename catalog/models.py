@@ -35,6 +35,9 @@ class Product(models.Model):
     base_price_idr = models.PositiveBigIntegerField(
         _("base price (Rp)"), help_text=_("Whole rupiah. A variant may have its own price.")
     )
+    weight_grams = models.PositiveIntegerField(
+        _("weight per unit, packed (grams)"), default=0, help_text=_("For postage by weight. A variant may differ.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -111,6 +114,9 @@ class Variant(models.Model):
     price_idr = models.PositiveBigIntegerField(
         _("price (Rp)"), null=True, blank=True, help_text=_("Leave empty to use the product's base price.")
     )
+    weight_grams = models.PositiveIntegerField(
+        _("weight (grams)"), null=True, blank=True, help_text=_("Leave empty to use the product's weight.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveIntegerField(_("position"), default=0)
 
@@ -133,6 +139,10 @@ class Variant(models.Model):
     def label(self) -> str:
         """ "M / Merah": the values in option order (prefetch option_values)."""
         return " / ".join(value.value for value in self.option_values.all())
+
+    @property
+    def unit_weight_grams(self) -> int:
+        return self.weight_grams if self.weight_grams is not None else self.product.weight_grams
 
     @property
     def unit_price_idr(self) -> int:

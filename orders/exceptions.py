@@ -43,3 +43,16 @@ class IllegalOrderTransition(OrderError):
             _("Order %(number)s cannot go from %(from)s to %(to)s.")
             % {"number": order.number, "from": order.get_status_display(), "to": order.Status(to_status).label}
         )
+
+
+class PostageChanged(OrderError):
+    """The postage differs from what the buyer saw: show it and ask again, ordering nothing."""
+
+    def __init__(self, *, postage_idr: int):
+        from catalog.money import format_rupiah
+
+        self.postage_idr = postage_idr
+        super().__init__(
+            _("The postage to your province is %(amount)s; check the total below and place the order again.")
+            % {"amount": format_rupiah(postage_idr)}
+        )

@@ -2,6 +2,8 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.provinces import PROVINCE_CHOICES
+
 from .exceptions import InvalidOrder
 from .models import Order
 from .services import phone_normalise
@@ -43,8 +45,10 @@ class CheckoutForm(forms.Form):
         help_text=_("Your order link is sent here."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    province = forms.CharField(
-        label=_("Province"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "address-level1"})
+    province = forms.ChoiceField(
+        label=_("Province"),
+        choices=[("", _("Choose your province")), *PROVINCE_CHOICES],
+        widget=forms.Select(attrs={"autocomplete": "address-level1", "data-province": ""}),
     )
     city = forms.CharField(
         label=_("City or regency"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "address-level2"})
@@ -68,6 +72,10 @@ class CheckoutForm(forms.Form):
         label=_("Note for the seller (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     terms_accepted = forms.BooleanField(label=_("I have read the PO terms above and accept them."))
+    # The postage the page showed the buyer; the order is placed only at that postage.
+    postage_seen = forms.IntegerField(
+        required=False, min_value=0, widget=forms.HiddenInput(attrs={"data-postage-seen": ""})
+    )
 
     def __init__(self, *args, campaign, **kwargs):
         super().__init__(*args, **kwargs)

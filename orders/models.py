@@ -67,7 +67,11 @@ class Order(models.Model):
     note = models.TextField(_("order note"), blank=True)
 
     units = models.PositiveIntegerField(_("units"))
-    total_idr = models.PositiveBigIntegerField(_("total (Rp)"))
+    total_idr = models.PositiveBigIntegerField(_("total (Rp)"), help_text=_("Goods and postage."))
+    postage_idr = models.PositiveBigIntegerField(_("postage (Rp)"), default=0)
+    # False while postage paid with the balance waits for the seller's weighing.
+    postage_final = models.BooleanField(_("postage set"), default=True)
+    weight_grams = models.PositiveIntegerField(_("weight (grams)"), default=0)
     first_payment_idr = models.PositiveBigIntegerField(
         _("first payment (Rp)"), help_text=_("The DP, or the total when paying in full; without the unique code.")
     )
@@ -100,6 +104,7 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(first_payment_idr__lte=F("total_idr")), name="order_first_payment_within_total"
             ),
+            models.CheckConstraint(condition=Q(postage_idr__lte=F("total_idr")), name="order_postage_within_total"),
             models.CheckConstraint(
                 condition=Q(first_transfer_idr=F("first_payment_idr") + F("unique_code")),
                 name="order_first_transfer_adds_code",
@@ -121,6 +126,10 @@ class Order(models.Model):
     @property
     def balance_idr(self) -> int:
         return self.total_idr - self.first_payment_idr
+
+    @property
+    def goods_total_idr(self) -> int:
+        return self.total_idr - self.postage_idr
 
 
 class OrderLine(models.Model):

@@ -10,8 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign, CampaignItem
+from campaigns.postage import NoPostageToProvince, PostageQuote, postage_quote
 
-from .exceptions import BuyerLimitExceeded, CampaignNotOpen, IllegalOrderTransition, InvalidOrder, QuotaExceeded
+from .exceptions import (
+    BuyerLimitExceeded,
+    CampaignNotOpen,
+    IllegalOrderTransition,
+    InvalidOrder,
+    PostageChanged,
+    QuotaExceeded,
+)
 from .models import Order, OrderEvent, OrderLine
 from .outbox import message_queue
 
@@ -57,25 +65,60 @@ class BuyerDetails:
 
 @dataclass(frozen=True)
 class Quote:
-    """What an order costs and what is paid when, before the kode unik."""
+    """What an order costs and what is paid when, before the kode unik.
+
+    Postage is part of the total; it rides on the first payment, or on the
+    balance when the seller sets it after weighing.
+    """
 
     units: int
-    total_idr: int
-    down_payment_idr: int | None  # None when the campaign takes full payment only
+    goods_idr: int
+    down_payment_idr: int | None  # goods DP (plus postage paid with it); None when full payment only
+    postage_idr: int = 0
+    postage_with_first_payment: bool = True
+
+    @property
+    def total_idr(self) -> int:
+        return self.goods_idr + self.postage_idr
 
     @property
     def balance_idr(self) -> int | None:
         return None if self.down_payment_idr is None else self.total_idr - self.down_payment_idr
 
+    @property
+    def postage_later_idr(self) -> int:
+        return 0 if self.postage_with_first_payment else self.postage_idr
+
     def first_payment_idr(self, payment_plan: str) -> int:
-        return self.down_payment_idr if payment_plan == Plan.DOWN_PAYMENT else self.total_idr
+        if payment_plan == Plan.DOWN_PAYMENT:
+            return self.down_payment_idr
+        return self.total_idr - self.postage_later_idr
 
 
-def order_quote(*, campaign: Campaign, prices_and_quantities: list[tuple[int, int]]) -> Quote:
+def order_quote(
+    *,
+    campaign: Campaign,
+    prices_and_quantities: list[tuple[int, int]],
+    postage: PostageQuote | None = None,
+) -> Quote:
     units = sum(quantity for _price, quantity in prices_and_quantities)
-    total = sum(price * quantity for price, quantity in prices_and_quantities)
-    down_payment = campaign.down_payment_for(total_idr=total, units=units) if campaign.allows_down_payment else None
-    return Quote(units=units, total_idr=total, down_payment_idr=down_payment)
+    goods = sum(price * quantity for price, quantity in prices_and_quantities)
+    postage_idr = postage.amount_idr if postage else 0
+    with_first = postage.with_first_payment if postage else True
+    down_payment = None
+    if campaign.allows_down_payment:
+        down_payment = campaign.down_payment_for(total_idr=goods, units=units) + (postage_idr if with_first else 0)
+    return Quote(
+        units=units,
+        goods_idr=goods,
+        down_payment_idr=down_payment,
+        postage_idr=postage_idr,
+        postage_with_first_payment=with_first,
+    )
+
+
+def order_weight_grams(items_and_quantities) -> int:
+    return sum(item.variant.unit_weight_grams * quantity for item, quantity in items_and_quantities)
 
 
 def phone_normalise(raw: str) -> str:
@@ -191,9 +234,14 @@ def order_place(
     payment_plan: str,
     terms_accepted: bool,
     language: str = "id",
+    expected_postage_idr: int | None = None,
     now: datetime.datetime,
 ) -> Order:
     """Place a PO and reserve its units, or raise an OrderError and change nothing.
+
+    `expected_postage_idr` is the postage the buyer was shown; when it no
+    longer holds (rates changed, or the page computed none), PostageChanged
+    asks the buyer to look again before anything is ordered.
 
     The campaign row is locked first, then its items in id order, so the
     quota checks and the reservation happen as one step under any rush.
@@ -238,9 +286,17 @@ def order_place(
             if already + units > campaign.per_buyer_limit:
                 raise BuyerLimitExceeded(limit=campaign.per_buyer_limit, already=already)
 
+        weight = order_weight_grams((items[item_id], line.quantity) for item_id, line in wanted.items())
+        try:
+            postage = postage_quote(campaign=campaign, province=buyer.province.strip(), weight_grams=weight)
+        except NoPostageToProvince as error:
+            raise InvalidOrder(str(error)) from error
+        if expected_postage_idr is not None and expected_postage_idr != postage.amount_idr:
+            raise PostageChanged(postage_idr=postage.amount_idr)
         quote = order_quote(
             campaign=campaign,
             prices_and_quantities=[(items[item_id].price_idr, line.quantity) for item_id, line in wanted.items()],
+            postage=postage,
         )
         order = _order_create_with_unique_code(
             campaign=campaign,
@@ -251,6 +307,8 @@ def order_place(
             units=units,
             total=quote.total_idr,
             first_payment=quote.first_payment_idr(payment_plan),
+            postage=postage,
+            weight_grams=weight,
             language=language,
             now=now,
         )
@@ -278,7 +336,7 @@ def order_place(
 
 
 def _order_create_with_unique_code(
-    *, campaign, payment_plan, buyer, phone, email, units, total, first_payment, language, now
+    *, campaign, payment_plan, buyer, phone, email, units, total, first_payment, postage, weight_grams, language, now
 ) -> Order:
     """Create the order with a kode unik that no other unpaid order's amount uses.
 
@@ -306,6 +364,9 @@ def _order_create_with_unique_code(
                     note=buyer.note.strip(),
                     units=units,
                     total_idr=total,
+                    postage_idr=postage.amount_idr,
+                    postage_final=not postage.is_estimate,
+                    weight_grams=weight_grams,
                     first_payment_idr=first_payment,
                     unique_code=code,
                     first_transfer_idr=first_payment + code,

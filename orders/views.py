@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from campaigns.models import Campaign, CampaignItem
+from campaigns.postage import postage_quote, postage_table
 
 from .exceptions import OrderError
 from .forms import NOTE_PREFIX, CheckoutForm, OrderLookupForm, quantities_from
@@ -20,6 +21,7 @@ from .services import (
     order_lookup_send_link,
     order_place,
     order_quote,
+    order_weight_grams,
 )
 
 
@@ -73,7 +75,14 @@ def checkout(request, slug):
         return redirect(campaign)
 
     form = CheckoutForm(request.POST if request.method == "POST" else None, campaign=campaign)
+    weight = order_weight_grams((line.item, line.quantity) for line in lines)
+    postage_by_province = postage_table(campaign=campaign, weight_grams=weight)
+    charges_postage = campaign.postage_mode in (
+        Campaign.PostageMode.FLAT_BY_PROVINCE,
+        Campaign.PostageMode.PER_KG_BY_PROVINCE,
+    )
     if request.method == "POST" and form.is_valid():
+        seen = form.cleaned_data.get("postage_seen")
         try:
             order = order_place(
                 campaign_id=campaign.pk,
@@ -82,6 +91,8 @@ def checkout(request, slug):
                 payment_plan=form.cleaned_data["payment_plan"],
                 terms_accepted=form.cleaned_data["terms_accepted"],
                 language=translation.get_language(),
+                # The buyer must have seen the postage: a page without it (no script) is shown again with it.
+                expected_postage_idr=(seen if seen is not None else -1) if charges_postage else None,
                 now=now,
             )
         except OrderError as error:
@@ -89,10 +100,33 @@ def checkout(request, slug):
         else:
             return redirect("orders:placed", token=order.token)
 
+    province = form.data.get("province", "") if form.is_bound else ""
+    postage = None
+    if not charges_postage or postage_by_province.get(province) is not None:
+        postage = postage_quote(campaign=campaign, province=province, weight_grams=weight)
     quote = order_quote(
+        campaign=campaign,
+        prices_and_quantities=[(line.item.price_idr, line.quantity) for line in lines],
+        postage=postage,
+    )
+    goods_quote = order_quote(
         campaign=campaign, prices_and_quantities=[(line.item.price_idr, line.quantity) for line in lines]
     )
+    if postage is not None and form.is_bound:
+        # What the buyer sees now is what the next submit orders at.
+        form.data = form.data.copy()
+        form.data["postage_seen"] = str(postage.amount_idr)
     context = {
+        "pay_full_idr": quote.first_payment_idr(Order.PaymentPlan.FULL),
+        "postage": postage,
+        "charges_postage": charges_postage,
+        "weight_grams": weight,
+        "postage_data": {
+            "by_province": postage_by_province,
+            "goods": goods_quote.goods_idr,
+            "dp_goods": goods_quote.down_payment_idr,
+            "with_first": campaign.postage_timing == Campaign.PostageTiming.WITH_FIRST_PAYMENT,
+        },
         "campaign": campaign,
         "lines": lines,
         "quote": quote,

@@ -55,6 +55,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector("[data-error-summary]");
     if (summary) { summary.focus(); }
+    followProvince();
     if (document.querySelector("[data-countdown]")) {
       tickCountdowns();
       setInterval(tickCountdowns, 1000);
@@ -70,4 +71,37 @@
       copy(source ? document.getElementById(source).value : button.getAttribute("data-copy"), button);
     });
   });
+
+  // Checkout: the postage and every amount follow the province the buyer picks.
+  function followProvince() {
+    var dataElement = document.getElementById("postage-data");
+    var select = document.querySelector("select[data-province]");
+    if (!dataElement || !select) { return; }
+    var data = JSON.parse(dataElement.textContent);
+    function set(selector, amount) {
+      document.querySelectorAll(selector).forEach(function (element) { element.textContent = rupiah(amount); });
+    }
+    function update() {
+      var postage = data.by_province[select.value];
+      var seen = document.querySelector("[data-postage-seen]");
+      var missing = document.querySelector("[data-no-postage]");
+      if (missing) { missing.hidden = !(select.value && (postage === null || postage === undefined)); }
+      if (postage === null || postage === undefined) {
+        if (seen) { seen.value = ""; }
+        return;
+      }
+      var total = data.goods + postage;
+      set("[data-postage]", postage);
+      set("[data-total]", total);
+      set("[data-pay-full]", data.with_first ? total : data.goods);
+      if (data.dp_goods !== null) {
+        var dp = data.dp_goods + (data.with_first ? postage : 0);
+        set("[data-pay-dp]", dp);
+        set("[data-pay-balance]", total - dp);
+      }
+      if (seen) { seen.value = String(postage); }
+    }
+    select.addEventListener("change", update);
+    update();
+  }
 })();

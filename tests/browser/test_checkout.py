@@ -33,7 +33,7 @@ def test_a_buyer_on_a_phone_orders_two_variants_with_dp(phone, campaign, live_se
     phone.get_by_label("Nama lengkap").fill("Budi Santoso")
     phone.get_by_label("Nomor WhatsApp").fill("0812 3456 7890")
     phone.get_by_label("E-mail").fill("budi@example.com")
-    phone.get_by_label("Provinsi").fill("Jawa Tengah")
+    phone.get_by_label("Provinsi").select_option("Jawa Tengah")
     phone.get_by_label("Kota/Kabupaten").fill("Kota Surakarta")
     phone.get_by_label("Kecamatan").fill("Laweyan")
     phone.get_by_label("Kode pos").fill("57148")

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns.models import Campaign, CampaignItem
 from orders.models import DelayResponse, Message, Order, OrderEvent, OrderLine, ProductionTally
@@ -29,6 +29,13 @@ pytestmark = pytest.mark.django_db
 Stage = Campaign.Stage
 Status = Order.Status
 HOUR = datetime.timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' messages are matched in English, the language they are written in."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

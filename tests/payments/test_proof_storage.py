@@ -41,7 +41,7 @@ def test_a_full_disk_records_nothing_and_leaves_no_partial_file(campaign, settin
 
         return original_save(self, name, HalfWritten())
 
-    with mock.patch.object(FileSystemStorage, "_save", disk_fills_half_way):
+    with mock.patch.object(FileSystemStorage, "_save", disk_fills_half_way), translation.override("en"):
         with pytest.raises(PaymentNotAccepted, match="could not save"):
             submit_transfer(order, order.first_transfer_idr)
     assert Payment.objects.count() == 0
