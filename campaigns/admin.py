@@ -1,8 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +17,8 @@ from catalog.models import Product, Variant
 from .exceptions import CampaignError
 from .models import Campaign, CampaignItem, CampaignUpdate
 from .occasions import campaign_occasions, campaign_warnings
+from .postage import postage_rates_set
+from .provinces import PROVINCE_CHOICES, PROVINCES
 from .services import campaign_items_add_variants, campaign_stage_move, campaign_update_post
 
 Stage = Campaign.Stage
@@ -121,6 +127,9 @@ class CampaignForm(forms.ModelForm):
             "dp_fixed_per_unit_idr",
             "balance_due_date",
             "unpaid_expiry_hours",
+            "postage_mode",
+            "postage_timing",
+            "pickup_place",
         ]
 
     def clean(self):
@@ -131,6 +140,17 @@ class CampaignForm(forms.ModelForm):
                 "quota_total", _("Already %(units)d units are reserved.") % {"units": self.instance.units_reserved}
             )
         return cleaned
+
+
+class PostageRateRowForm(forms.Form):
+    province = forms.ChoiceField(choices=PROVINCE_CHOICES, widget=forms.HiddenInput)
+    flat_idr = forms.IntegerField(label=_("flat rate (Rp)"), required=False, min_value=0, max_value=10_000_000)
+    per_kg_idr = forms.IntegerField(label=_("rate per kg (Rp)"), required=False, min_value=0, max_value=10_000_000)
+
+
+PostageRateFormSet = forms.formset_factory(
+    PostageRateRowForm, extra=0, max_num=len(PROVINCES), absolute_max=len(PROVINCES)
+)
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -165,7 +185,14 @@ class CampaignAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "closes_at"
     inlines = [CampaignItemInline, CampaignUpdateInline]
-    readonly_fields = ["status_badge", "occasion_helper", "image_preview", "units_reserved", "close_processed_at"]
+    readonly_fields = [
+        "status_badge",
+        "occasion_helper",
+        "image_preview",
+        "units_reserved",
+        "close_processed_at",
+        "postage_rates_link",
+    ]
     actions = ["publish", "back_to_draft", "start_production", "start_shipping", "complete", "cancel"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "status_badge", "description", "image", "image_preview"]}),
@@ -195,6 +222,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (_("Postage (ongkir)"), {"fields": ["postage_mode", "postage_timing", "pickup_place", "postage_rates_link"]}),
         (_("Items"), {"fields": ["add_products"]}),
     ]
 
@@ -216,6 +244,18 @@ class CampaignAdmin(admin.ModelAdmin):
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
             reverse("campaigns:detail", args=[obj.slug]),
             _("view"),
+        )
+
+    @admin.display(description=_("rates per province"))
+    def postage_rates_link(self, obj):
+        if not obj.pk:
+            return _("Save once, then fill in the rate for each province.")
+        count = obj.postage_rates.count()
+        return format_html(
+            '<a class="button" href="{}">{}</a> {}',
+            reverse("admin:campaigns_campaign_postage", args=[obj.pk]),
+            _("Set the rates per province"),
+            _("%(count)d of 38 provinces have a rate.") % {"count": count},
         )
 
     @admin.display(description=_("share image"))
@@ -298,6 +338,54 @@ class CampaignAdmin(admin.ModelAdmin):
             )
             added = campaign_items_add_variants(campaign=form.instance, variants=list(variants))
             self.message_user(request, _("%(count)d items added.") % {"count": added}, messages.SUCCESS)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:campaign_id>/postage/",
+                self.admin_site.admin_view(self.postage_view),
+                name="campaigns_campaign_postage",
+            )
+        ] + super().get_urls()
+
+    def postage_view(self, request, campaign_id):
+        """The 38 provinces with a flat rate and a rate per kg each; empty means not shipped there."""
+        campaign = get_object_or_404(Campaign, pk=campaign_id)
+        if not self.has_change_permission(request, campaign):
+            raise PermissionDenied
+        current = {rate.province: rate for rate in campaign.postage_rates.all()}
+        initial = [
+            {
+                "province": province,
+                "flat_idr": current[province].flat_idr if province in current else None,
+                "per_kg_idr": current[province].per_kg_idr if province in current else None,
+            }
+            for province in PROVINCES
+        ]
+        formset = PostageRateFormSet(request.POST or None, initial=initial)
+        if request.method == "POST" and formset.is_valid():
+            rates = {
+                row["province"]: (row.get("flat_idr"), row.get("per_kg_idr"))
+                for row in formset.cleaned_data
+                if row.get("province")
+            }
+            try:
+                count = postage_rates_set(campaign=campaign, rates=rates)
+            except CampaignError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request, _("Postage saved: %(count)d provinces have a rate.") % {"count": count}, messages.SUCCESS
+                )
+                return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Postage per province: %(campaign)s") % {"campaign": campaign.title},
+            "campaign": campaign,
+            "formset": formset,
+        }
+        return TemplateResponse(request, "admin/campaigns/postage_rates.html", context)
 
     def _move(self, request, queryset, to_stage):
         for campaign in queryset:

@@ -118,6 +118,11 @@ class Campaign(models.Model):
         default=PostageTiming.WITH_FIRST_PAYMENT,
         help_text=_("With the balance: checkout shows the rate as an estimate and you set the postage after weighing."),
     )
+    auto_complete_days = models.PositiveSmallIntegerField(
+        _("days after shipping to complete an order"),
+        default=7,
+        help_text=_("An order the buyer has not confirmed as received is completed this many days after shipping."),
+    )
     pickup_place = models.CharField(
         _("pickup place"), max_length=200, blank=True, help_text=_("Where and when buyers collect, for pickup only.")
     )

@@ -72,7 +72,7 @@ class OptionTypeInline(admin.TabularInline):
 class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
-    fields = ["label", "sku", "price_idr", "is_active", "position"]
+    fields = ["label", "sku", "price_idr", "weight_grams", "is_active", "position"]
     readonly_fields = ["label"]
     can_delete = False
     show_change_link = False
@@ -99,7 +99,15 @@ class ProductForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ["name", "slug", "category", "kind", "description", "base_price_idr", "is_active"]
+        fields = ["name", "slug", "category", "kind", "description", "base_price_idr", "weight_grams", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only postage by weight needs it; empty counts as 0 g.
+        self.fields["weight_grams"].required = False
+
+    def clean_weight_grams(self):
+        return self.cleaned_data.get("weight_grams") or 0
 
 
 @admin.register(Product)
@@ -112,7 +120,17 @@ class ProductAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ProductImageInline, OptionTypeInline, VariantInline]
     actions = ["generate_variant_grid"]
-    fields = ["name", "slug", "category", "kind", "description", "base_price_idr", "is_active", "generate_variants"]
+    fields = [
+        "name",
+        "slug",
+        "category",
+        "kind",
+        "description",
+        "base_price_idr",
+        "weight_grams",
+        "is_active",
+        "generate_variants",
+    ]
 
     def get_queryset(self, request):
         return (
@@ -180,7 +198,7 @@ class VariantAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "product__category"]
     search_fields = ["sku", "product__name", "option_values__value"]
     list_select_related = ["product"]
-    fields = ["product", "sku", "price_idr", "is_active", "position"]
+    fields = ["product", "sku", "price_idr", "weight_grams", "is_active", "position"]
     readonly_fields = ["product"]
 
     def has_add_permission(self, request):

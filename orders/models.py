@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.models import Campaign, CampaignItem, CampaignUpdate
 from catalog.models import Variant
 
+from .couriers import COURIER_CHOICES, courier_name, tracking_url
+
 
 def new_order_token() -> str:
     return secrets.token_urlsafe(32)
@@ -84,7 +86,9 @@ class Order(models.Model):
     terms_accepted_at = models.DateTimeField(_("terms accepted at"))
     language = models.CharField(_("language"), max_length=10, default="id", help_text=_("For e-mails to the buyer."))
     tracking_number = models.CharField(_("tracking number (resi)"), max_length=60, blank=True)
-    courier = models.CharField(_("courier"), max_length=40, blank=True)
+    courier = models.CharField(_("courier"), max_length=40, blank=True, choices=COURIER_CHOICES)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("ordered at"))
 
     class Meta:
@@ -130,6 +134,14 @@ class Order(models.Model):
     @property
     def goods_total_idr(self) -> int:
         return self.total_idr - self.postage_idr
+
+    @property
+    def tracking_url(self) -> str | None:
+        return tracking_url(self.courier, self.tracking_number)
+
+    @property
+    def courier_name(self) -> str:
+        return courier_name(self.courier) if self.courier else ""
 
 
 class OrderLine(models.Model):

@@ -108,19 +108,6 @@ class OrderAdmin(OrderAdminBase):
     inlines = [*OrderAdminBase.inlines, PaymentInline, RefundInline]
     action_form = ReasonActionForm
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not CampaignUpdate:
-            return super().save_formset(request, form, formset, change)
-        # A new update is told to every live buyer; a delay asks each to keep or cancel.
-        for update in formset.save(commit=False):
-            campaign_update_announce(
-                campaign=form.instance,
-                message=update.message,
-                new_estimated_ship_date=update.new_estimated_ship_date,
-                posted_by=request.user,
-                now=timezone.now(),
-            )
-
     actions = ["cancel_orders"]
     readonly_fields = [*OrderAdminBase.readonly_fields, "money"]
     fieldsets = [
@@ -199,19 +186,6 @@ class PaymentAdmin(admin.ModelAdmin):
     search_fields = ["order__number", "order__buyer_name", "from_account_name", "provider_reference"]
     list_select_related = ["order"]
     action_form = ReasonActionForm
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not CampaignUpdate:
-            return super().save_formset(request, form, formset, change)
-        # A new update is told to every live buyer; a delay asks each to keep or cancel.
-        for update in formset.save(commit=False):
-            campaign_update_announce(
-                campaign=form.instance,
-                message=update.message,
-                new_estimated_ship_date=update.new_estimated_ship_date,
-                posted_by=request.user,
-                now=timezone.now(),
-            )
 
     actions = ["confirm_payments", "reject_payments"]
     fields = [

@@ -62,3 +62,13 @@ def _update_render(template: str):
 
 message_renderer("delay_announced", _("Delay: keep or cancel"))(_update_render("delay_announced"))
 message_renderer("campaign_update", _("News about the PO"))(_update_render("campaign_update"))
+
+
+@message_renderer("order_shipped", _("Order shipped"))
+def _order_shipped(message: Message) -> tuple[str, str]:
+    return _render(message, "order_shipped")
+
+
+@message_renderer("postage_set", _("Postage set after weighing"))
+def _postage_set(message: Message) -> tuple[str, str]:
+    return _render(message, "postage_set", postage_idr=message.params["postage_idr"])

@@ -5,6 +5,7 @@ from orders.tasks import DATABASE_RETRY
 
 from .production import campaign_production_due
 from .services import balance_reminders_send, campaign_close_due
+from .shipping import orders_complete_due
 
 
 @shared_task(**DATABASE_RETRY)
@@ -20,3 +21,8 @@ def campaign_production_due_task() -> int:
 @shared_task(**DATABASE_RETRY)
 def balance_reminders_send_task() -> int:
     return balance_reminders_send(now=timezone.now())
+
+
+@shared_task(**DATABASE_RETRY)
+def orders_complete_due_task() -> int:
+    return orders_complete_due(now=timezone.now())

@@ -204,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.balance_reminders_send_task",
         "schedule": crontab(minute=0, hour="9"),
     },
+    "orders-complete-due": {
+        "task": "payments.tasks.orders_complete_due_task",
+        "schedule": crontab(minute=15),
+    },
     "messages-deliver-due": {
         "task": "orders.tasks.messages_deliver_due_task",
         "schedule": 60.0,

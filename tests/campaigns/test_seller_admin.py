@@ -91,6 +91,9 @@ def _campaign_form(product, **overrides):
         "dp_fixed_per_unit_idr": "",
         "balance_due_date": "2027-05-19",
         "unpaid_expiry_hours": "24",
+        "postage_mode": Campaign.PostageMode.FREE,
+        "postage_timing": Campaign.PostageTiming.WITH_FIRST_PAYMENT,
+        "pickup_place": "",
         "add_products": [str(product.pk)],
         **_management("items"),
         **_management("updates"),
@@ -184,6 +187,41 @@ def test_a_delay_posted_in_admin_moves_the_ship_date(seller_client):
     assert campaign.estimated_ship_date == new_date
     update = campaign.updates.get()
     assert update.posted_by.username == "penjual"
+
+
+def test_a_delay_posted_in_admin_asks_every_live_buyer(seller_client):
+    from orders.models import Message
+    from tests.factories import CampaignItemFactory, place_order
+
+    campaign = CampaignFactory()
+    item = CampaignItemFactory(campaign=campaign)
+    buyers = [place_order(campaign, [(item, 1)], email=f"b{n}@example.com", phone=f"08123000000{n}") for n in range(3)]
+    new_date = campaign.estimated_ship_date + datetime.timedelta(days=7)
+    change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
+    form = seller_client.get(change_url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if name in form.fields and value is not None}
+    data.update(
+        {
+            "opens_at_0": timezone.localtime(campaign.opens_at).strftime("%Y-%m-%d"),
+            "opens_at_1": timezone.localtime(campaign.opens_at).strftime("%H:%M:%S"),
+            "closes_at_0": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d"),
+            "closes_at_1": timezone.localtime(campaign.closes_at).strftime("%H:%M:%S"),
+            **_management("items", total=1, initial=1),
+            "items-0-id": str(item.pk),
+            "items-0-campaign": str(campaign.pk),
+            "items-0-price_idr": str(item.price_idr),
+            "items-0-position": "0",
+            **_management("updates", total=1),
+            "updates-0-message": "Kain terlambat.",
+            "updates-0-new_estimated_ship_date": new_date.isoformat(),
+        }
+    )
+    for name in ("opens_at", "closes_at", "add_products", "image"):
+        data.pop(name, None)
+    response = seller_client.post(change_url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    told = Message.objects.filter(kind="delay_announced")
+    assert sorted(told.values_list("order_id", flat=True)) == sorted(order.pk for order in buyers)
 
 
 @pytest.mark.parametrize(
