@@ -150,8 +150,6 @@ class OrderAdminBase(admin.ModelAdmin):
             "city",
             "province",
             "postal_code",
-            "courier",
-            "tracking_number",
         }
     ]
 

@@ -7,12 +7,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
 from campaigns.admin import CampaignAdmin as CampaignAdminBase
 from campaigns.exceptions import CampaignError
 from campaigns.models import Campaign, CampaignUpdate
 from catalog.money import format_rupiah
 from orders.admin import OrderAdminBase
+from orders.couriers import COURIER_CHOICES
 from orders.exceptions import OrderError
 from orders.models import Order
 
@@ -30,6 +33,8 @@ from .services import (
     refund_mark_sent,
     refund_record,
 )
+from .shipping import order_postage_set, order_ship
+from .shipping_import import ShipmentResource
 
 
 def proof_preview(payment: Payment, size: int = 120):
@@ -50,6 +55,13 @@ def proof_preview(payment: Payment, size: int = 120):
 
 class ReasonActionForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class OrderActionForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    courier = forms.ChoiceField(label=_("Courier"), required=False, choices=[("", "-"), *COURIER_CHOICES])
+    resi = forms.CharField(label=_("Resi"), required=False, max_length=40)
+    postage = forms.IntegerField(label=_("Postage (Rp)"), required=False, min_value=0, max_value=10_000_000)
 
 
 class RefundActionForm(ActionForm):
@@ -104,11 +116,17 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderAdminBase):
+class OrderAdmin(ImportMixin, OrderAdminBase):
     inlines = [*OrderAdminBase.inlines, PaymentInline, RefundInline]
-    action_form = ReasonActionForm
+    action_form = OrderActionForm
+    resource_classes = [ShipmentResource]
+    import_formats = [CSV, XLSX]
 
-    actions = ["cancel_orders"]
+    def get_import_data_kwargs(self, **kwargs):
+        # Any row that breaks a rule undoes the whole file: never half-shipped.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    actions = ["cancel_orders", "ship_order", "set_postage"]
     readonly_fields = [*OrderAdminBase.readonly_fields, "money"]
     fieldsets = [
         *OrderAdminBase.fieldsets[:3],
@@ -135,6 +153,48 @@ class OrderAdmin(OrderAdminBase):
                 % {"amount": format_rupiah(ledger.overpaid_idr)}
             )
         return "; ".join(parts)
+
+    @admin.action(permissions=["change"], description=_("Mark shipped (choose the courier, type the resi)"))
+    def ship_order(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request, gettext("Select one order, or upload a file under Import for many."), messages.ERROR
+            )
+            return
+        try:
+            order = order_ship(
+                order=queryset.get(),
+                courier=request.POST.get("courier", ""),
+                tracking_number=request.POST.get("resi", ""),
+                actor=request.user,
+                now=timezone.now(),
+            )
+        except PaymentError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request, gettext("%(number)s shipped; the buyer is told.") % {"number": order.number}, messages.SUCCESS
+            )
+
+    @admin.action(permissions=["change"], description=_("Set the postage after weighing (type the amount)"))
+    def set_postage(self, request, queryset):
+        try:
+            postage = int(request.POST.get("postage", ""))
+        except ValueError:
+            self.message_user(request, gettext("Type the postage in whole rupiah."), messages.ERROR)
+            return
+        for order in queryset:
+            try:
+                order_postage_set(order=order, postage_idr=postage, actor=request.user, now=timezone.now())
+            except PaymentError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(number)s: postage %(amount)s.")
+                    % {"number": order.number, "amount": format_rupiah(postage)},
+                    messages.SUCCESS,
+                )
 
     @admin.action(
         permissions=["change"], description=_("Cancel the selected orders, refunding what they paid (give a reason)")

@@ -206,11 +206,12 @@ def packing_list_write(*, campaign: Campaign, out, file_format: str) -> None:
         _label(OrderLine, "variant_label"),
         _label(OrderLine, "quantity"),
         _("Note"),
+        _label(Order, "postage_idr"),
         _label(Order, "total_idr"),
         _("Payment"),
         _("Amount due (Rp)"),
     ]
-    widths = [16, 24, 18, 56, 28, 18, 10, 30, 14, 20, 16]
+    widths = [16, 24, 18, 56, 28, 18, 10, 30, 14, 14, 20, 16]
     paid_in_full, outstanding = _("Paid in full"), _("Balance outstanding")
     units = 0
     with _sheet(out, file_format, name=_("Packing"), widths=widths, freeze=(1, 1)) as sheet:
@@ -233,6 +234,7 @@ def packing_list_write(*, campaign: Campaign, out, file_format: str) -> None:
                         line.variant_label,
                         line.quantity,
                         line.note,
+                        order.postage_idr,
                         order.total_idr,
                         paid_in_full if due == 0 else outstanding,
                         due,

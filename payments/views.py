@@ -29,6 +29,7 @@ from .services import (
     order_ledger,
     payment_submit,
 )
+from .shipping import order_receipt_confirm
 
 
 def _order_page(request, order: Order, *, payment_form=None, status=200):
@@ -110,6 +111,18 @@ def delay_respond_view(request, token):
             messages.success(request, _("Your order is cancelled; everything you paid will be refunded."))
         else:
             messages.success(request, _("Thank you: your order is kept for the new date."))
+    return redirect(order)
+
+
+@require_POST
+def receipt_confirm_view(request, token):
+    order = _buyer_order(token)
+    try:
+        order_receipt_confirm(order=order, now=timezone.now())
+    except PaymentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Thank you for confirming; enjoy your order!"))
     return redirect(order)
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "import_export",
     "catalog",
     "campaigns",
     "orders",
@@ -219,6 +220,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 LOGIN_URL = "admin:login"
+# Importing shipments changes orders: it needs the change permission.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -267,6 +267,7 @@ def test_packing_list_xlsx(placed):
         "Variant",
         "Quantity",
         "Note",
+        "Postage (Rp)",
         "Total (Rp)",
         "Payment",
         "Amount due (Rp)",
@@ -284,10 +285,10 @@ def test_packing_list_xlsx(placed):
     assert dp_order.status == Status.DP_PAID
     due = dp_order.total_idr - dp_order.first_payment_idr - dp_order.unique_code  # the kode unik counts as paid
     assert due > 0
-    assert {(line[9], line[10]) for line in dp} == {("Balance outstanding", due)}
-    assert {(line[9], line[10]) for line in full} == {("Paid in full", 0)}
-    assert {(line[9], line[10]) for line in dp_then_balance} == {("Paid in full", 0)}
-    assert [line[8] for line in dp] == [dp_order.total_idr] * 2
+    assert {(line[10], line[11]) for line in dp} == {("Balance outstanding", due)}
+    assert {(line[10], line[11]) for line in full} == {("Paid in full", 0)}
+    assert {(line[10], line[11]) for line in dp_then_balance} == {("Paid in full", 0)}
+    assert [(line[8], line[9]) for line in dp] == [(dp_order.postage_idr, dp_order.total_idr)] * 2
 
     assert dp[0][1:8] == ["'=Rina", PHONE, ADDRESS, dp[0][4], "M / Sogan", 3, "'-2"]
     assert [line[7] for line in full] == ['\'=HYPERLINK("http://x")', "'+1"]
@@ -295,7 +296,7 @@ def test_packing_list_xlsx(placed):
     assert_no_formula(sheet)
     assert sheet.freeze_panes == "B2"
     assert sheet["A1"].font.b
-    assert sheet.cell(row=2, column=9).number_format == "#,##0"
+    assert sheet.cell(row=2, column=10).number_format == "#,##0"
 
 
 def test_packing_list_csv_has_the_same_rows(placed):
@@ -305,7 +306,7 @@ def test_packing_list_csv_has_the_same_rows(placed):
     assert rows == as_text(xlsx_rows)
     dp_row = next(row for row in rows if row[0] == placed["dp"].order.number)
     assert (
-        dp_row[9] == "Balance outstanding" and int(dp_row[10]) == order_ledger(order_fresh(placed["dp"].order)).due_idr
+        dp_row[10] == "Balance outstanding" and int(dp_row[11]) == order_ledger(order_fresh(placed["dp"].order)).due_idr
     )
     assert not any(value.startswith(FORMULA_STARTS) for row in rows for value in row)
 
