@@ -265,7 +265,12 @@ class Processes:
         output.close()
 
     def check_alive(self) -> list[str]:
-        return [name for name, process in self.running.items() if process.poll() is not None]
+        """The processes that are gone, with their exit codes."""
+        return [
+            f"{name} (exit code {process.returncode})"
+            for name, process in self.running.items()
+            if process.poll() is not None
+        ]
 
     def stop_all(self) -> None:
         """SIGTERM each process group we started (by its id), then SIGKILL what is left after 20 s."""
@@ -639,12 +644,15 @@ def drill(options, env, processes: Processes, sink: SmtpSink, base_url, port, wo
     drain_started = time.monotonic()
 
     def drained() -> bool:
+        if any(name.startswith("worker") for name in processes.check_alive()):
+            return True  # nobody left to send: no use waiting
         try:
             return drill_query("SELECT count(*) FROM orders_message WHERE status IN ('pending', 'sending')")[0][0] == 0
         except psycopg2.Error:
             return False
 
-    is_drained = wait_until(drained, timeout=DRAIN_TIMEOUT, interval=2)
+    wait_until(drained, timeout=DRAIN_TIMEOUT, interval=2)
+    is_drained = not drill_query("SELECT 1 FROM orders_message WHERE status IN ('pending', 'sending') LIMIT 1")
     drain_seconds = time.monotonic() - drain_started
     time.sleep(1)
     health.stopping.set()
@@ -776,7 +784,12 @@ def report(*, options, buyers, outage, restart, mails, health, drained, drain_se
     print(f"'How to pay' messages (order_placed rows): {sum(messages.values())}: "
           f"sent {messages.get('sent', 0)}, pending {messages.get('pending', 0)}, "
           f"sending {messages.get('sending', 0)}, failed {messages.get('failed', 0)}")  # fmt: skip
-    print(f"Outbox {'drained' if drained else 'NOT drained'} {drain_seconds:.0f} s after the last checkout")
+    waiting = messages.get("pending", 0) + messages.get("sending", 0)
+    print(
+        f"Outbox drained {drain_seconds:.0f} s after the last checkout"
+        if drained
+        else f"Outbox NOT drained: {waiting} 'how to pay' messages still waiting {drain_seconds:.0f} s after the last checkout"
+    )
     for key, status, attempts, error in stuck:
         print(f"  not sent: {key} {status} attempts={attempts} {error[:160]}")
     print(f"E-mails received by the SMTP sink: {len(mails)}; per order: sent once {once}, "
@@ -812,6 +825,8 @@ def report(*, options, buyers, outage, restart, mails, health, drained, drain_se
         problems.append(f"{len(duplicates)} buyers with duplicate orders")
     if failures_a:
         problems.append(f"{failures_a} failed requests (5xx or no answer) in phase A")
+    if dead:
+        problems.append(f"{', '.join(dead)} died")
     print()
     print("RESULT:", "PASS" if not problems else "FAIL: " + "; ".join(problems))
     if problems and not options.keep:

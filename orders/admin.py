@@ -113,7 +113,7 @@ class OrderAdminBase(admin.ModelAdmin):
     inlines = [OrderLineInline, OrderEventInline]
     fieldsets = [
         (None, {"fields": ["number", "campaign", "status", "payment_plan", "created_at", "buyer_link"]}),
-        (_("Buyer"), {"fields": ["buyer_name", "phone", "whatsapp", "email", "note"]}),
+        (_("Buyer"), {"fields": ["buyer_name", "phone", "whatsapp", "messages_link", "email", "note"]}),
         (_("Shipping address"), {"fields": ["street", "district", "city", "province", "postal_code"]}),
         (
             _("Amounts"),
@@ -179,6 +179,11 @@ class OrderAdminBase(admin.ModelAdmin):
     @admin.display(description=_("balance"))
     def balance(self, obj):
         return format_rupiah(obj.balance_idr)
+
+    @admin.display(description=_("messages"))
+    def messages_link(self, obj):
+        url = reverse("admin:orders_message_changelist") + "?" + urlencode({"order__id__exact": obj.pk})
+        return format_html('<a href="{}">{}</a>', url, gettext("Messages to this buyer (e-mail and WhatsApp)"))
 
     @admin.display(description=_("buyer's page"))
     def buyer_link(self, obj):

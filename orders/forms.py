@@ -41,8 +41,9 @@ class CheckoutForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     email = forms.EmailField(
-        label=_("E-mail"),
-        help_text=_("Your order link is sent here."),
+        label=_("E-mail (optional)"),
+        required=False,
+        help_text=_("Your order link is sent here. Without it, the seller sends you news on WhatsApp."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     province = forms.ChoiceField(

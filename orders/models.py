@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigns.models import Campaign, CampaignItem, CampaignUpdate
 from catalog.models import Variant
@@ -60,7 +61,7 @@ class Order(models.Model):
 
     buyer_name = models.CharField(_("name"), max_length=120)
     phone = models.CharField(_("WhatsApp number"), max_length=20, help_text=_("Stored as +62..."))
-    email = models.EmailField(_("e-mail"))
+    email = models.EmailField(_("e-mail"), blank=True, help_text=_("Optional: without it, messages go on WhatsApp."))
     province = models.CharField(_("province"), max_length=60)
     city = models.CharField(_("city or regency"), max_length=80)
     district = models.CharField(_("district (kecamatan)"), max_length=80)
@@ -300,7 +301,9 @@ class Message(models.Model):
     # What makes it happen, e.g. "order:42:placed": the same occasion never writes two.
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=40)
-    audience = models.CharField(_("to"), max_length=10, choices=Audience.choices, default=Audience.BUYER)
+    audience = models.CharField(
+        pgettext_lazy("message recipient", "to"), max_length=10, choices=Audience.choices, default=Audience.BUYER
+    )
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="messages", null=True, blank=True, verbose_name=_("order")
     )

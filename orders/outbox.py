@@ -192,7 +192,8 @@ def message_deliver(*, message_id: int, now: datetime.datetime, claim_token: str
     message = Message.objects.select_related("order").get(pk=message_id)
     try:
         _render_stored(message)
-        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, [message.to_email])
+        recipients = [address.strip() for address in message.to_email.split(",") if address.strip()]
+        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, recipients)
     except DatabaseError:
         raise
     except Exception as error:  # noqa: BLE001 - mail server down, a bad template: recorded and retried to the cap

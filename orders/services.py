@@ -209,7 +209,7 @@ def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
 def _buyer_units_already(*, campaign: Campaign, phone: str, email: str) -> int:
     return (
         Order.objects.filter(campaign=campaign, status__in=Order.LIVE_STATUSES)
-        .filter(Q(phone=phone) | Q(email__iexact=email))
+        .filter(Q(phone=phone) | (Q(email__iexact=email) if email else Q(pk__in=[])))
         .aggregate(units=Sum("units"))["units"]
         or 0
     )
@@ -423,7 +423,7 @@ def order_lookup_send_link(*, number: str, contact: str, now: datetime.datetime 
     if order is None:
         return
     contact = contact.strip()
-    matches = contact.lower() == order.email
+    matches = bool(order.email) and contact.lower() == order.email
     if not matches:
         try:
             matches = phone_normalise(contact) == order.phone

@@ -1,6 +1,8 @@
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -126,6 +128,7 @@ def checkout(request, slug):
             "goods": goods_quote.goods_idr,
             "dp_goods": goods_quote.down_payment_idr,
             "with_first": campaign.postage_timing == Campaign.PostageTiming.WITH_FIRST_PAYMENT,
+            "choose_label": _("choose your province below"),
         },
         "campaign": campaign,
         "lines": lines,
@@ -163,4 +166,13 @@ def order_lookup(request):
             _("If the number and contact match an order, its link is on its way to the order's e-mail."),
         )
         return redirect("orders:lookup")
-    return render(request, "orders/order_lookup.html", {"form": form})
+    shop_whatsapp = settings.SHOP_WHATSAPP.lstrip("+")
+    text = _("Hello %(shop)s, I lost the link to my order.") % {"shop": settings.SHOP_NAME}
+    return render(
+        request,
+        "orders/order_lookup.html",
+        {
+            "form": form,
+            "shop_whatsapp_url": f"https://wa.me/{shop_whatsapp}?{urlencode({'text': text})}" if shop_whatsapp else "",
+        },
+    )

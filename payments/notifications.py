@@ -72,3 +72,43 @@ def _order_shipped(message: Message) -> tuple[str, str]:
 @message_renderer("postage_set", _("Postage set after weighing"))
 def _postage_set(message: Message) -> tuple[str, str]:
     return _render(message, "postage_set", postage_idr=message.params["postage_idr"])
+
+
+def _seller_render(template: str, context: dict, language: str) -> tuple[str, str]:
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        context = {**context, "SHOP_NAME": settings.SHOP_NAME, "SITE_URL": settings.SITE_URL.rstrip("/")}
+        subject = " ".join(render_to_string(f"payments/email/{template}_subject.txt", context).split())
+        body = render_to_string(f"payments/email/{template}_body.txt", context)
+    return subject, body
+
+
+@message_renderer("seller_proof_waiting", _("To the seller: a transfer proof to check"))
+def _seller_proof_waiting(message: Message) -> tuple[str, str]:
+    from .seller import payments_waiting_count
+
+    payment = Payment.objects.select_related("order").get(pk=message.params["payment_id"])
+    return _seller_render(
+        "seller_proof_waiting", {"payment": payment, "waiting": payments_waiting_count()}, message.language
+    )
+
+
+@message_renderer("seller_daily_summary", _("To the seller: the day's summary of a PO"))
+def _seller_daily_summary(message: Message) -> tuple[str, str]:
+    import datetime
+
+    from campaigns.models import Campaign
+
+    from .seller import campaign_day_figures
+
+    campaign = Campaign.objects.get(pk=message.params["campaign_id"])
+    since = datetime.datetime.fromisoformat(message.params["since"])
+    figures = campaign_day_figures(campaign_id=campaign.pk, since=since)
+    return _seller_render(
+        "seller_daily_summary",
+        {"campaign": campaign, "day": datetime.date.fromisoformat(message.params["day"]), **figures},
+        message.language,
+    )

@@ -203,6 +203,9 @@ def payment_submit(
             payment.kind = _kind_for(order)
             payment.save()
             order_payment_awaiting(order=order, now=now)
+            from .seller import seller_proof_waiting_queue
+
+            seller_proof_waiting_queue(payment=payment, now=now)
     except Exception:
         payment.proof.delete(save=False)
         raise

@@ -4,6 +4,7 @@ from django.utils import timezone
 from orders.tasks import DATABASE_RETRY
 
 from .production import campaign_production_due
+from .seller import seller_daily_summary_send
 from .services import balance_reminders_send, campaign_close_due
 from .shipping import orders_complete_due
 
@@ -26,3 +27,8 @@ def balance_reminders_send_task() -> int:
 @shared_task(**DATABASE_RETRY)
 def orders_complete_due_task() -> int:
     return orders_complete_due(now=timezone.now())
+
+
+@shared_task(**DATABASE_RETRY)
+def seller_daily_summary_task() -> int:
+    return seller_daily_summary_send(now=timezone.now())

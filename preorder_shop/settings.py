@@ -45,6 +45,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # request is at hand (for example "https://toko.example.id").
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 SHOP_NAME = env("SHOP_NAME", default="Prapesan")
+# Where the shop's own messages go (new transfer proofs, the daily summary); comma-separated.
+SELLER_EMAIL = env("SELLER_EMAIL", default="")
+# The seller's WhatsApp, shown to buyers who ask for help (+62...).
+SHOP_WHATSAPP = env("SHOP_WHATSAPP", default="")
 # The sender's address printed on shipping labels.
 SHOP_RETURN_ADDRESS = env("SHOP_RETURN_ADDRESS", default="")
 
@@ -208,6 +212,10 @@ CELERY_BEAT_SCHEDULE = {
     "orders-complete-due": {
         "task": "payments.tasks.orders_complete_due_task",
         "schedule": crontab(minute=15),
+    },
+    "seller-daily-summary": {
+        "task": "payments.tasks.seller_daily_summary_task",
+        "schedule": crontab(minute=0, hour="20"),
     },
     "messages-deliver-due": {
         "task": "orders.tasks.messages_deliver_due_task",

@@ -81,13 +81,21 @@
     function set(selector, amount) {
       document.querySelectorAll(selector).forEach(function (element) { element.textContent = rupiah(amount); });
     }
+    var amounts = document.querySelectorAll("[data-postage], [data-total], [data-pay-full], [data-pay-dp], [data-pay-balance]");
+    amounts.forEach(function (element) { element.dataset.initial = element.textContent; });
     function update() {
       var postage = data.by_province[select.value];
       var seen = document.querySelector("[data-postage-seen]");
       var missing = document.querySelector("[data-no-postage]");
       if (missing) { missing.hidden = !(select.value && (postage === null || postage === undefined)); }
       if (postage === null || postage === undefined) {
+        // No province yet: the amounts without postage, as the page came. No rate: no amount at all,
+        // rather than the last province's.
         if (seen) { seen.value = ""; }
+        amounts.forEach(function (element) {
+          element.textContent = !select.value ? element.dataset.initial
+            : element.hasAttribute("data-postage") ? data.choose_label : "\u2013";
+        });
         return;
       }
       var total = data.goods + postage;

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import postage_rates_set
 from catalog.models import Product
-from orders.exceptions import InvalidOrder, PostageChanged
+from orders.exceptions import InvalidOrder
 from orders.models import Message, Order
 from payments.exports import packing_list_write
 from payments.services import order_ledger, payment_confirm
