@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import postage_rates_set
@@ -312,3 +313,55 @@ def test_a_good_resi_file_ships_every_row_once_confirmed(seller_client):
         orders[2].number: ("anteraja", "10002000000003"),
     }
     assert Message.objects.filter(kind="order_shipped").count() == 3
+
+
+def test_a_resi_spreadsheet_in_xlsx_is_read_too(seller_client):
+    import openpyxl
+
+    campaign = _campaign("flat")
+    order = _paid_in_production(campaign, 1)
+    Campaign.objects.filter(pk=campaign.pk).update(stage=Campaign.Stage.IN_PRODUCTION)
+    book = openpyxl.Workbook()
+    book.active.append(["No Pesanan", "Ekspedisi", "No Resi"])
+    book.active.append([order.number, "SiCepat", 4000123456789])  # a resi typed as a number
+    buffer = io.BytesIO()
+    book.save(buffer)
+    preview = seller_client.post(
+        reverse("admin:orders_order_import"),
+        {
+            "resource": "0",
+            "format": "1",
+            "import_file": SimpleUploadedFile("resi.xlsx", buffer.getvalue()),
+        },
+    )
+    result = preview.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    confirm = preview.context["confirm_form"]
+    seller_client.post(
+        reverse("admin:orders_order_process_import"), {name: confirm[name].value() for name in confirm.fields}
+    )
+    order = order_fresh(order)
+    assert (order.status, order.courier, order.tracking_number) == (Status.SHIPPED, "sicepat", "4000123456789")
+
+
+def test_the_seller_ships_one_order_from_the_order_list(seller_client):
+    campaign = _campaign("flat")
+    order = _paid_in_production(campaign, 1)
+    Campaign.objects.filter(pk=campaign.pk).update(stage=Campaign.Stage.IN_PRODUCTION)
+    response = seller_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "ship_order", "_selected_action": [order.pk], "courier": "ninja", "resi": "NLIDAP123456"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    order = order_fresh(order)
+    assert (order.status, order.courier, order.tracking_number) == (Status.SHIPPED, "ninja", "NLIDAP123456")
+    wrong = seller_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "ship_order", "_selected_action": [order.pk], "courier": "jne", "resi": "JNE9999999999"},
+        follow=True,
+    )
+    with translation.override("id"):
+        refusal = translation.gettext("%(number)s has already shipped.") % {"number": order.number}
+    assert escape(refusal) in wrong.content.decode()
+    assert order_fresh(order).tracking_number == "NLIDAP123456"
