@@ -13,17 +13,20 @@ NOTE_PREFIX = "note-"
 MAX_QUANTITY_PER_LINE = 999
 
 
+def _small_number(text: str, digits: int) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= digits
+
+
 def quantities_from(data) -> dict[int, int]:
     """{campaign item id: quantity} from qty-<id> fields; bad or zero values are left out."""
     quantities = {}
     for name, value in data.items():
         if not name.startswith(QUANTITY_PREFIX):
             continue
-        try:
-            item_id = int(name.removeprefix(QUANTITY_PREFIX))
-            quantity = int(value)
-        except (TypeError, ValueError):
-            continue
+        raw_id, raw_quantity = name.removeprefix(QUANTITY_PREFIX), str(value).strip()
+        if not _small_number(raw_id, 18) or not _small_number(raw_quantity, 4):
+            continue  # not an id or a quantity the shop could have made
+        item_id, quantity = int(raw_id), int(raw_quantity)
         if 0 < quantity <= MAX_QUANTITY_PER_LINE:
             quantities[item_id] = quantity
     return quantities
@@ -66,11 +69,15 @@ class CheckoutForm(forms.Form):
     )
     street = forms.CharField(
         label=_("Street address"),
+        max_length=300,
         help_text=_("Street, house number, RT/RW, landmarks."),
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
     note = forms.CharField(
-        label=_("Note for the seller (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note for the seller (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     terms_accepted = forms.BooleanField(label=_("I have read the PO terms above and accept them."))
     # The postage the page showed the buyer; the order is placed only at that postage.

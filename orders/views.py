@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -38,11 +39,20 @@ class CheckoutLine:
         return self.item.price_idr * self.quantity
 
 
+def _line_note_clean(raw: str) -> bool:
+    """No control characters (a NUL byte breaks PostgreSQL) and a sane length."""
+    return len(raw) <= 200 and all(character.isprintable() for character in raw)
+
+
+def _line_note(raw: str) -> str:
+    return raw.strip()[:200]
+
+
 def _checkout_lines(campaign: Campaign, data) -> list[CheckoutLine]:
     quantities = quantities_from(data)
     items = checkout_items(campaign=campaign, item_ids=list(quantities))
     return [
-        CheckoutLine(item=items[item_id], quantity=quantity, note=data.get(f"{NOTE_PREFIX}{item_id}", "")[:200])
+        CheckoutLine(item=items[item_id], quantity=quantity, note=_line_note(data.get(f"{NOTE_PREFIX}{item_id}", "")))
         for item_id, quantity in quantities.items()
         if item_id in items
     ]
@@ -76,6 +86,9 @@ def checkout(request, slug):
         messages.error(request, _("Choose at least one variant and a quantity."))
         return redirect(campaign)
 
+    if any(name.startswith(NOTE_PREFIX) and not _line_note_clean(value) for name, value in data.items() if value):
+        # Only a hand-made request gets here: the page's own field allows neither.
+        return HttpResponseBadRequest(_("A note may hold letters, digits and punctuation only, up to 200 characters."))
     form = CheckoutForm(request.POST if request.method == "POST" else None, campaign=campaign)
     weight = order_weight_grams((line.item, line.quantity) for line in lines)
     postage_by_province = postage_table(campaign=campaign, weight_grams=weight)

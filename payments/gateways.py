@@ -94,6 +94,8 @@ class MidtransSnap:
         if not all(isinstance(value, str) and value for value in fields):
             return False
         order_id, status_code, gross_amount, signature = fields
+        if not signature.isascii() or len(signature) > 256:
+            return False  # compare_digest takes ASCII only; a SHA-512 in hex is 128 characters
         expected = hashlib.sha512(f"{order_id}{status_code}{gross_amount}{self.server_key}".encode()).hexdigest()
         return hmac.compare_digest(expected, signature.lower())
 
@@ -106,7 +108,15 @@ class MidtransSnap:
             amount = Decimal(payload["gross_amount"])
         except InvalidOperation:
             return None
-        if len(parts) < 4 or amount != amount.to_integral_value() or not payload.get("transaction_id"):
+        if (
+            len(parts) < 4
+            or not amount.is_finite()
+            or amount <= 0
+            or amount > MAX_AMOUNT_IDR
+            or amount != amount.to_integral_value()
+            or not isinstance(payload.get("transaction_id"), str)
+            or not payload["transaction_id"]
+        ):
             return None
         state = payload.get("transaction_status", "")
         # transaction_status and fraud_status are not signed, status_code is:
@@ -125,6 +135,10 @@ class MidtransSnap:
             is_final_failure=state in self.FAILED_STATES,
             state=state,
         )
+
+
+# No PO order costs more; a signed notice beyond it is refused, not stored.
+MAX_AMOUNT_IDR = 10**12
 
 
 def gateway_get() -> MidtransSnap | None:

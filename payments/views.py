@@ -197,11 +197,15 @@ def midtrans_notification(request):
     gateway = gateway_get()
     if gateway is None:
         raise Http404
+    if len(request.body) > 64 * 1024:
+        return HttpResponseBadRequest("too large")
     try:
         payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return HttpResponseBadRequest("invalid JSON")
     if not isinstance(payload, dict):
+        return HttpResponseBadRequest("invalid payload")
+    if not all(isinstance(payload.get(name, ""), str) for name in ("order_id", "transaction_status", "fraud_status")):
         return HttpResponseBadRequest("invalid payload")
     notice = gateway.notice_from(payload)
     if notice is None:

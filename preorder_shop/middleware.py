@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -21,3 +22,19 @@ class ShopLocaleMiddleware(LocaleMiddleware):
     def process_response(self, request, response):
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body larger than any form of the shop needs (a 5 MB proof and its fields), before reading it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponse("Bad Content-Length", status=400)
+        if length > settings.REQUEST_MAX_BYTES:
+            return HttpResponse("Request too large", status=413)
+        return self.get_response(request)

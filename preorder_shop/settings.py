@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "preorder_shop.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,7 +140,9 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 PROOF_MAX_BYTES = env.int("PROOF_MAX_BYTES", default=5 * 1024 * 1024)
 PROOF_MAX_PIXELS = env.int("PROOF_MAX_PIXELS", default=30_000_000)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Form fields (not files) may take this much; the whole request a proof and some room.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+REQUEST_MAX_BYTES = PROOF_MAX_BYTES + 1024 * 1024
 
 # Midtrans Snap; the gateway shows only when a server key is set.
 MIDTRANS_SERVER_KEY = env("MIDTRANS_SERVER_KEY", default="")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+import orders.converters  # noqa: F401 - registers <token:> and <id:>
 from payments.views import order_page
 
 from .health import health
@@ -20,7 +21,7 @@ urlpatterns = [
     path("", include("payments.urls")),
     # The buyer's order page, after the fixed /pesanan/... routes: its model
     # (orders) names it, the payments app draws it.
-    path("pesanan/<str:token>/", order_page, name="order_page"),
+    path("pesanan/<token:token>/", order_page, name="order_page"),
     path("", include("campaigns.urls")),
 ]
 

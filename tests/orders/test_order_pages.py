@@ -99,8 +99,8 @@ def test_the_order_page_needs_the_token(client, campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)])
     assert client.get(order.get_absolute_url()).status_code == 200
     assert client.get(reverse("order_page", args=["bukan-token-yang-benar"])).status_code == 404
-    assert client.get(reverse("order_page", args=[str(order.pk)])).status_code == 404
-    assert client.get(reverse("order_page", args=[order.number])).status_code == 404
+    assert client.get(f"/pesanan/{order.pk}/").status_code == 404
+    assert client.get(f"/pesanan/{order.number}/").status_code == 404
 
 
 def test_the_order_page_shows_lines_amounts_timeline_and_updates(client, campaign):

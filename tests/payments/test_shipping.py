@@ -7,6 +7,7 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -240,6 +241,7 @@ def test_the_buyer_confirms_receipt_or_the_job_completes_the_order_and_then_the_
 
 
 def _upload(seller_client, content: str):
+    seller_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the errors are matched in English
     return seller_client.post(
         reverse("admin:orders_order_import"),
         {
