@@ -236,6 +236,9 @@ class CampaignDemandAdmin(admin.ModelAdmin):
         ] + super().get_urls()
 
     def demand_view(self, request, campaign_id):
+        # admin_view only checks is_staff: orders are for staff allowed to see them.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         campaign = get_object_or_404(CampaignDemand, pk=campaign_id)
         variants, days = campaign_demand(campaign=campaign)
         context = {

@@ -30,6 +30,12 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("PRODUCTION=true needs SECRET_KEY set in the environment.")
     SECRET_KEY = _DEVELOPMENT_SECRET_KEY
+elif PRODUCTION and (SECRET_KEY == _DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    # The same rule as Django's security.W009, made an error: a guessable key forges sessions and signed links.
+    raise ImproperlyConfigured(
+        "PRODUCTION=true needs a long random SECRET_KEY (50 or more characters, not the development key); "
+        "make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost"])
 if PRODUCTION:
@@ -43,7 +49,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # The public address of the shop, used in share links and e-mails when no
 # request is at hand (for example "https://toko.example.id").
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", default=f"http://{env('SHOP_ADDRESS', default='127.0.0.1:8000')}")
 SHOP_NAME = env("SHOP_NAME", default="Prapesan")
 # Where the shop's own messages go (new transfer proofs, the daily summary); comma-separated.
 SELLER_EMAIL = env("SELLER_EMAIL", default="")

@@ -94,3 +94,14 @@ def test_demand_per_campaign_counts_units_by_variant_and_day(seller_client, camp
     assert rows == {"S": (1, 2, 17), "M": (3, 1, 16)}
     assert [(day.orders, day.units) for day in response.context["days"]] == [(3, 7)]
     assert seller_client.get(reverse("admin:orders_campaigndemand_changelist")).status_code == 200
+
+
+def test_a_staff_member_without_permissions_cannot_open_the_demand_page(client):
+    from django.contrib.auth.models import User
+
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory()
+    User.objects.create_user("magang", password="rahasia-magang-123", is_staff=True)
+    client.login(username="magang", password="rahasia-magang-123")
+    assert client.get(reverse("admin:orders_campaigndemand_demand", args=[campaign.pk])).status_code == 403

@@ -34,7 +34,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_refuses_to_fall_back_to_development_services():
-    result = _manage("check", PRODUCTION="true", SECRET_KEY="x" * 60, ALLOWED_HOSTS="toko.example.id")
+    result = _manage("check", PRODUCTION="true", SECRET_KEY="k3y-" + "abcdefghij" * 6, ALLOWED_HOSTS="toko.example.id")
     assert result.returncode != 0
     assert "DATABASE_URL, REDIS_URL, EMAIL_URL" in result.stderr
 
@@ -60,3 +60,22 @@ def test_development_defaults_would_fail_the_deployment_checklist():
     # The check above means something: without production mode it does warn.
     result = _manage("check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
+
+
+def test_production_refuses_a_short_or_published_secret_key():
+    services = {
+        "ALLOWED_HOSTS": "toko.example.id",
+        "DATABASE_URL": "postgres://u@127.0.0.1/x",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "EMAIL_URL": "consolemail://",
+    }
+    for weak in ("x", "development-only-key-not-for-production", "a" * 60):
+        result = _manage("check", PRODUCTION="true", SECRET_KEY=weak, **services)
+        assert result.returncode != 0
+        assert "long random SECRET_KEY" in result.stderr
+
+
+def test_links_made_outside_a_request_follow_shop_address_without_site_url():
+    code = "from django.conf import settings; print(settings.SITE_URL)"
+    result = _manage("shell", "-c", code, SHOP_ADDRESS="127.0.0.1:8765")
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8765"
