@@ -14,7 +14,7 @@ def _entries():
     """(msgid, msgstr) of each singular entry; plural entries as (msgid, msgstr[0])."""
     entries, current, field = [], {}, None
     for line in PO_FILE.read_text(encoding="utf-8").splitlines() + [""]:
-        match = re.match(r'^(msgid|msgid_plural|msgstr|msgstr\[0\]|msgstr\[\d+\]) (".*")$', line)
+        match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr|msgstr\[0\]|msgstr\[\d+\]) (".*")$', line)
         if match:
             field = match.group(1)
             current[field] = ast.literal_eval(match.group(2))
@@ -37,7 +37,9 @@ def test_the_compiled_catalog_matches_the_source():
     stale = []
     with translation.override("id"):
         for msgid, msgstr, entry in _entries():
-            if "msgid_plural" in entry:
+            if "msgctxt" in entry:
+                shown = translation.pgettext(entry["msgctxt"], msgid)
+            elif "msgid_plural" in entry:
                 shown = translation.ngettext(msgid, entry["msgid_plural"], 1)
             else:
                 shown = translation.gettext(msgid)
