@@ -346,6 +346,10 @@ class Buyer:
         return f"pembeli{self.number:04d}@drill.example"
 
     @property
+    def address(self) -> str:
+        return f"10.{self.number // 65536 % 256}.{self.number // 256 % 256}.{self.number % 256}"
+
+    @property
     def phone(self) -> str:
         return f"0812{90_000_000 + self.number:08d}"
 
@@ -384,6 +388,8 @@ class Shop:
     def request(self, buyer: Buyer, opener, method: str, path: str, data: dict | None = None) -> tuple[Attempt, bytes]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.base_url + path, data=body, method=method)
+        # Each buyer is a client of their own, as seen behind the shop's proxy (PROXY_COUNT=1).
+        request.add_header("X-Forwarded-For", buyer.address)
         started = time.monotonic()
         status, location, content, error = self._open(opener, request)
         attempt = Attempt(started - self.epoch, time.monotonic() - self.epoch, method, status, location, error)
@@ -533,6 +539,8 @@ def main() -> int:
         "SITE_URL": base_url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONUNBUFFERED": "1",
+        # As behind nginx: the client's address is the last X-Forwarded-For entry, one per buyer.
+        "PROXY_COUNT": "1",
     }
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         env.pop(name, None)
@@ -745,10 +753,10 @@ def report(*, options, buyers, outage, restart, mails, health, drained, drain_se
           f"({restart.end - restart.start:.1f} s until it answered); {total_seconds:.0f} s in all")  # fmt: skip
     print()
     print(
-        "| phase | buyers | checkout POSTs | 2xx/3xx | to an order page | 5xx | no answer | retried | POST time "
+        "| phase | buyers | checkout POSTs | 2xx/3xx | to an order page | 4xx | 5xx | no answer | retried | POST time "
         "| buyer's wait (all requests) |"
     )
-    print("|---|--:|--:|--:|--:|--:|--:|--:|---|---|")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|---|")
     failures_a = 0
     for phase, label, window in (("A", "A: Redis down", outage), ("B", "B: PostgreSQL restart", restart)):
         group = [buyer for buyer in buyers if buyer.phase == phase]
@@ -756,13 +764,14 @@ def report(*, options, buyers, outage, restart, mails, health, drained, drain_se
         posts = [attempt for buyer in group for attempt in buyer.posts]
         answered = sum(1 for attempt in posts if not failed(attempt.status))
         to_order = sum(1 for attempt in posts if ORDER_PAGE.search(attempt.location))
+        four = [attempt for attempt in attempts if 400 <= attempt.status < 500]
         five = [attempt for attempt in attempts if attempt.status >= 500]
         none = [attempt for attempt in attempts if attempt.status == 0]
         retried = sum(1 for buyer in group if len(buyer.attempts) - len(buyer.posts) > 1 or len(buyer.posts) > 1)
         during = [attempt for attempt in posts if window.overlaps(attempt)]
         if phase == "A":
             failures_a = len(five) + len(none)
-        print(f"| {label} | {len(group)} | {len(posts)} | {answered} | {to_order} | {len(five)} "
+        print(f"| {label} | {len(group)} | {len(posts)} | {answered} | {to_order} | {len(four)} | {len(five)} "
               f"({sum(1 for a in five if window.overlaps(a))} during) | {len(none)} "
               f"({sum(1 for a in none if window.overlaps(a))} during) | {retried} | "
               f"{latency_line(posts)}; during: {latency_line(during)} | {waits(group)} |")  # fmt: skip

@@ -62,6 +62,10 @@ class Order(models.Model):
     buyer_name = models.CharField(_("name"), max_length=120)
     phone = models.CharField(_("WhatsApp number"), max_length=20, help_text=_("Stored as +62..."))
     email = models.EmailField(_("e-mail"), blank=True, help_text=_("Optional: without it, messages go on WhatsApp."))
+    # The e-mail as counted for the per-buyer limit: siti+po2@gmail.com and s.i.t.i@gmail.com are siti@gmail.com.
+    email_key = models.CharField(max_length=254, blank=True, editable=False)
+    # A pseudonym of the client's address (preorder_shop.client), for the cap on unpaid orders.
+    client_key = models.CharField(max_length=32, blank=True, editable=False)
     province = models.CharField(_("province"), max_length=60)
     city = models.CharField(_("city or regency"), max_length=80)
     district = models.CharField(_("district (kecamatan)"), max_length=80)
@@ -100,6 +104,8 @@ class Order(models.Model):
             models.Index(fields=["status", "payment_deadline"], name="order_status_deadline"),
             models.Index(fields=["campaign", "phone"], name="order_campaign_phone"),
             models.Index(fields=["campaign", "email"], name="order_campaign_email"),
+            models.Index(fields=["campaign", "email_key"], name="order_campaign_email_key"),
+            models.Index(fields=["campaign", "client_key", "status"], name="order_campaign_client"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(units__gt=0), name="order_units_positive"),

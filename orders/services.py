@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import phonenumbers
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -206,10 +207,26 @@ def _validate_lines(lines: list[LineRequest]) -> dict[int, LineRequest]:
     return merged
 
 
+GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
+
+
+def email_key(email: str) -> str:
+    """One buyer, one key: lower case, no +tag, and for Gmail no dots (Gmail ignores both)."""
+    email = email.strip().lower()
+    if "@" not in email:
+        return email
+    local, domain = email.rsplit("@", 1)
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
 def _buyer_units_already(*, campaign: Campaign, phone: str, email: str) -> int:
+    key = email_key(email) if email else ""
     return (
         Order.objects.filter(campaign=campaign, status__in=Order.LIVE_STATUSES)
-        .filter(Q(phone=phone) | (Q(email__iexact=email) if email else Q(pk__in=[])))
+        .filter(Q(phone=phone) | (Q(email_key=key) if key else Q(pk__in=[])))
         .aggregate(units=Sum("units"))["units"]
         or 0
     )
@@ -235,6 +252,7 @@ def order_place(
     terms_accepted: bool,
     language: str = "id",
     expected_postage_idr: int | None = None,
+    client_key: str = "",
     now: datetime.datetime,
 ) -> Order:
     """Place a PO and reserve its units, or raise an OrderError and change nothing.
@@ -281,6 +299,15 @@ def order_place(
         units = sum(line.quantity for line in wanted.values())
         if campaign.quota_total is not None and campaign.quota_total - campaign.units_reserved < units:
             raise QuotaExceeded(label=campaign.title, units_left=campaign.units_left)
+        if client_key and settings.UNPAID_ORDERS_PER_CLIENT:
+            unpaid = Order.objects.filter(
+                campaign=campaign, client_key=client_key, status=Status.PENDING_PAYMENT
+            ).count()
+            if unpaid >= settings.UNPAID_ORDERS_PER_CLIENT:
+                raise InvalidOrder(
+                    _("You already have %(count)d unpaid orders in this PO: pay or cancel one before ordering again.")
+                    % {"count": unpaid}
+                )
         if campaign.per_buyer_limit is not None:
             already = _buyer_units_already(campaign=campaign, phone=phone, email=email)
             if already + units > campaign.per_buyer_limit:
@@ -310,6 +337,7 @@ def order_place(
             postage=postage,
             weight_grams=weight,
             language=language,
+            client_key=client_key,
             now=now,
         )
         OrderLine.objects.bulk_create(
@@ -336,7 +364,20 @@ def order_place(
 
 
 def _order_create_with_unique_code(
-    *, campaign, payment_plan, buyer, phone, email, units, total, first_payment, postage, weight_grams, language, now
+    *,
+    campaign,
+    payment_plan,
+    buyer,
+    phone,
+    email,
+    units,
+    total,
+    first_payment,
+    postage,
+    weight_grams,
+    language,
+    client_key,
+    now,
 ) -> Order:
     """Create the order with a kode unik that no other unpaid order's amount uses.
 
@@ -356,6 +397,8 @@ def _order_create_with_unique_code(
                     buyer_name=buyer.name.strip(),
                     phone=phone,
                     email=email,
+                    email_key=email_key(email) if email else "",
+                    client_key=client_key,
                     province=buyer.province.strip(),
                     city=buyer.city.strip(),
                     district=buyer.district.strip(),

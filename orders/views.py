@@ -10,9 +10,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import postage_quote, postage_table
+from preorder_shop.client import client_key
 
 from .exceptions import OrderError
 from .forms import NOTE_PREFIX, CheckoutForm, OrderLookupForm, quantities_from
@@ -72,8 +74,17 @@ def _buyer_from(cleaned: dict) -> BuyerDetails:
     )
 
 
+def _checkout_rate(group, request):
+    return settings.CHECKOUT_RATE
+
+
+def _lookup_rate(group, request):
+    return settings.LOOKUP_RATE
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=_checkout_rate, method="POST", block=False)
 def checkout(request, slug):
     campaign = get_object_or_404(Campaign.objects.exclude(stage=Campaign.Stage.DRAFT), slug=slug)
     now = timezone.now()
@@ -96,7 +107,14 @@ def checkout(request, slug):
         Campaign.PostageMode.FLAT_BY_PROVINCE,
         Campaign.PostageMode.PER_KG_BY_PROVINCE,
     )
-    if request.method == "POST" and form.is_valid():
+    if getattr(request, "limited", False):
+        messages.error(request, _("Too many orders from your connection in a short time; wait a minute and try again."))
+        form = CheckoutForm(request.POST, campaign=campaign)
+        form.is_valid()
+        status = 429
+    else:
+        status = 200
+    if request.method == "POST" and status == 200 and form.is_valid():
         seen = form.cleaned_data.get("postage_seen")
         try:
             order = order_place(
@@ -108,6 +126,7 @@ def checkout(request, slug):
                 language=translation.get_language(),
                 # The buyer must have seen the postage: a page without it (no script) is shown again with it.
                 expected_postage_idr=(seen if seen is not None else -1) if charges_postage else None,
+                client_key=client_key(request),
                 now=now,
             )
         except OrderError as error:
@@ -149,7 +168,7 @@ def checkout(request, slug):
         "form": form,
         "pay_by": now + datetime.timedelta(hours=campaign.unpaid_expiry_hours),
     }
-    return render(request, "orders/checkout.html", context)
+    return render(request, "orders/checkout.html", context, status=status)
 
 
 def _order_context(order: Order) -> dict:
@@ -170,8 +189,12 @@ def order_placed(request, token):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate=_lookup_rate, method="POST", block=False)
 def order_lookup(request):
     form = OrderLookupForm(request.POST or None)
+    if getattr(request, "limited", False):
+        messages.error(request, _("Too many tries in a short time; wait a minute and try again."))
+        return render(request, "orders/order_lookup.html", {"form": OrderLookupForm()}, status=429)
     if request.method == "POST" and form.is_valid():
         order_lookup_send_link(number=form.cleaned_data["number"], contact=form.cleaned_data["contact"])
         messages.success(

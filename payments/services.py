@@ -605,3 +605,30 @@ def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> st
             order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
             _payment_message(payment=payment, order=order, kind="payment_received", now=now)
     return "recorded"
+
+
+def payments_stale_proofs_release(*, now: datetime.datetime) -> int:
+    """A proof the seller has not checked keeps an unpaid order alive for PROOF_HOLD_HOURS, no longer.
+
+    Past that, and past its deadline, the order may expire like any unpaid one (the
+    proof stays for the seller; confirming it later records a refund). An order that
+    already holds confirmed money is left alone: expiring it would strand that money.
+    """
+    hold_since = now - datetime.timedelta(hours=settings.PROOF_HOLD_HOURS)
+    candidates = Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT, payment_deadline__lte=now, payment_awaiting_since__lte=hold_since
+    ).values_list("pk", flat=True)
+    released = 0
+    for order_id in list(candidates):
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if (
+                order.status != OrderStatus.PENDING_PAYMENT
+                or order.payment_awaiting_since is None
+                or order.payment_awaiting_since > hold_since
+                or order.payments.filter(status=Payment.Status.CONFIRMED).exists()
+            ):
+                continue
+            order_payment_decided(order=order, still_awaiting=False, rejected=False, now=now)
+            released += 1
+    return released

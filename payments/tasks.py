@@ -5,7 +5,7 @@ from orders.tasks import DATABASE_RETRY
 
 from .production import campaign_production_due
 from .seller import seller_daily_summary_send
-from .services import balance_reminders_send, campaign_close_due
+from .services import balance_reminders_send, campaign_close_due, payments_stale_proofs_release
 from .shipping import orders_complete_due
 
 
@@ -32,3 +32,8 @@ def orders_complete_due_task() -> int:
 @shared_task(**DATABASE_RETRY)
 def seller_daily_summary_task() -> int:
     return seller_daily_summary_send(now=timezone.now())
+
+
+@shared_task(**DATABASE_RETRY)
+def payments_stale_proofs_release_task() -> int:
+    return payments_stale_proofs_release(now=timezone.now())

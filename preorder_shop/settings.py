@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "import_export",
+    "axes",
+    "csp",
     "catalog",
     "campaigns",
     "orders",
@@ -85,7 +87,39 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one user from one address lock that pair out for an hour.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = 1
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Proxies in front of the app (nginx: 1); the client's address is read past them.
+PROXY_COUNT = env.int("PROXY_COUNT", default=1 if PRODUCTION else 0)
+AXES_CLIENT_IP_CALLABLE = "preorder_shop.client.client_ip"
+
+# The shop's own files only: no inline script anywhere (data goes in json_script blocks).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "preorder_shop.urls"
 
@@ -169,6 +203,25 @@ STORAGES = {
     },
 }
 
+# The cache is shared by every web process (Redis) so throttles count across them.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "preorder_shop.client.client_ip"
+CHECKOUT_RATE = env("CHECKOUT_RATE", default="10/m")
+LOOKUP_RATE = env("LOOKUP_RATE", default="5/m")
+UNPAID_ORDERS_PER_CLIENT = env.int("UNPAID_ORDERS_PER_CLIENT", default=3)
+# A transfer proof waiting for the seller keeps an unpaid order alive this long, no longer.
+PROOF_HOLD_HOURS = env.int("PROOF_HOLD_HOURS", default=48)
+
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Prapesan <toko@prapesan.local>")
@@ -225,6 +278,10 @@ CELERY_BEAT_SCHEDULE = {
     "seller-daily-summary": {
         "task": "payments.tasks.seller_daily_summary_task",
         "schedule": crontab(minute=0, hour="20"),
+    },
+    "payments-stale-proofs-release": {
+        "task": "payments.tasks.payments_stale_proofs_release_task",
+        "schedule": crontab(minute="*/10"),
     },
     "messages-deliver-due": {
         "task": "orders.tasks.messages_deliver_due_task",

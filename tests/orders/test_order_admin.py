@@ -102,6 +102,5 @@ def test_a_staff_member_without_permissions_cannot_open_the_demand_page(client):
     from tests.factories import CampaignFactory
 
     campaign = CampaignFactory()
-    User.objects.create_user("magang", password="rahasia-magang-123", is_staff=True)
-    client.login(username="magang", password="rahasia-magang-123")
+    client.force_login(User.objects.create_user("magang", password="rahasia-magang-123", is_staff=True))
     assert client.get(reverse("admin:orders_campaigndemand_demand", args=[campaign.pk])).status_code == 403

@@ -125,8 +125,7 @@ def test_the_production_page_starts_production_shows_the_matrix_and_recounts_the
 
 def test_a_staff_member_without_order_permission_sees_no_production_or_lists(client, po):
     campaign, *_ = po
-    User.objects.create_user("magang", password="rahasia-magang-123", is_staff=True)
-    client.login(username="magang", password="rahasia-magang-123")
+    client.force_login(User.objects.create_user("magang", password="rahasia-magang-123", is_staff=True))
     for name, args in [
         ("admin:campaigns_campaign_production", [campaign.pk]),
         ("admin:campaigns_campaign_export", [campaign.pk, "packing", "csv"]),
