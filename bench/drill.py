@@ -18,7 +18,8 @@ Then it waits (at most 3 minutes) for the outbox to drain and prints the
 checkouts, the orders, the duplicates and the "how to pay" e-mails per order.
 
 Exit code 0 when every order got its e-mail exactly once, no buyer has two
-orders and no checkout failed (5xx or no answer) in phase A; 1 otherwise.
+orders, no request failed (5xx or no answer) in phase A and gunicorn, the
+worker and beat were all still running at the end; 1 otherwise.
 Whatever happens, the processes are stopped, Redis and PostgreSQL are running
 again and the drill database is dropped. Needs to run as root on the machine
 that runs PostgreSQL (127.0.0.1:5432, trust) and Redis (127.0.0.1:6379).
@@ -516,6 +517,8 @@ def arguments() -> argparse.Namespace:
 
 def main() -> int:
     options = arguments()
+    # A SIGTERM (timeout, kill) still runs the clean-up below.
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(1))
     if os.geteuid() != 0:
         print("The drill stops and starts PostgreSQL and Redis: run it as root.", file=sys.stderr)
         return 2

@@ -136,7 +136,8 @@ class Order(models.Model):
 
     @property
     def balance_idr(self) -> int:
-        return self.total_idr - self.first_payment_idr
+        """What is left after the first transfer: the kode unik counts as paid and comes off the balance."""
+        return max(self.total_idr - self.first_transfer_idr, 0)
 
     @property
     def goods_total_idr(self) -> int:

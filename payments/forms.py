@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -5,12 +7,31 @@ from django.utils.translation import gettext_lazy as _
 from .models import Refund
 
 
+class RupiahField(forms.IntegerField):
+    """Whole rupiah as people write them: 225803, 225.803, Rp225.803, Rp 225.803, 225.803,00."""
+
+    default_error_messages = {"invalid": _("Write the amount in rupiah, for example 225.803.")}
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            text = value.strip().replace("\u00a0", " ")
+            if text[:2].lower() == "rp":
+                text = text[2:]
+            text = text.replace(" ", "")
+            if re.fullmatch(r"\d{1,3}(\.\d{3})+(,0{1,2})?", text) or re.fullmatch(r"\d+(,0{1,2})?", text):
+                text = text.split(",", 1)[0].replace(".", "")
+            elif text:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            value = text
+        return super().to_python(value)
+
+
 class PaymentSubmitForm(forms.Form):
-    amount_idr = forms.IntegerField(
+    amount_idr = RupiahField(
         label=_("Amount transferred (Rp)"),
         min_value=1,
         max_value=1_000_000_000,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     # An HTML date input takes and sends ISO dates, whatever the language.
     paid_on = forms.DateField(

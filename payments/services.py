@@ -172,9 +172,14 @@ def payment_submit(
     from_bank: str,
     from_account_name: str,
     proof_file,
+    replace_waiting: bool = False,
     now: datetime.datetime,
 ) -> Payment:
-    """The buyer tells us about a bank transfer, with its proof; the seller confirms it later."""
+    """The buyer tells us about a bank transfer, with its proof; the seller confirms it later.
+
+    With `replace_waiting` a proof still waiting for the seller is set aside for this
+    corrected one (recorded as rejected by the buyer's correction, never deleted).
+    """
     if amount_idr <= 0:
         raise PaymentNotAccepted(_("Give the amount you transferred."))
     if paid_on > timezone.localdate(now):
@@ -195,10 +200,18 @@ def payment_submit(
         with transaction.atomic():
             order = Order.objects.select_for_update().get(pk=order.pk)
             _check_payable(order, now)
-            if order.payments.filter(status=Payment.Status.PENDING, method=Payment.Method.BANK_TRANSFER).exists():
+            waiting = order.payments.select_for_update().filter(
+                status=Payment.Status.PENDING, method=Payment.Method.BANK_TRANSFER
+            )
+            if waiting.exists() and not replace_waiting:
                 raise PaymentNotAccepted(
                     _("Your last payment confirmation is still waiting for the seller; you will hear back soon.")
                 )
+            waiting.update(
+                status=Payment.Status.REJECTED,
+                decided_at=now,
+                rejection_reason=_("Replaced by the buyer's corrected proof."),
+            )
             payment.order = order
             payment.kind = _kind_for(order)
             payment.save()

@@ -53,6 +53,14 @@ def _order_page(request, order: Order, *, payment_form=None, status=200):
         "payment_form": payment_form or PaymentSubmitForm(),
         "cancel_form": CancelForm(),
         "gateway_enabled": gateway_get() is not None,
+        "proof_waiting": next(
+            (
+                payment
+                for payment in order.payments.all()
+                if payment.status == Payment.Status.PENDING and payment.method == Payment.Method.BANK_TRANSFER
+            ),
+            None,
+        ),
         "can_pay": order.status in (Order.Status.PENDING_PAYMENT, Order.Status.DP_PAID),
     }
     return render(request, "payments/order_detail.html", context, status=status)
@@ -81,6 +89,7 @@ def payment_submit_view(request, token):
                 from_bank=form.cleaned_data["from_bank"],
                 from_account_name=form.cleaned_data["from_account_name"],
                 proof_file=form.cleaned_data["proof"],
+                replace_waiting=request.POST.get("replace", "").isdigit(),
                 now=timezone.now(),
             )
         except ProofRejected as error:

@@ -110,7 +110,11 @@ def test_the_order_page_shows_lines_amounts_timeline_and_updates(client, campaig
     )
     Order.objects.filter(pk=order.pk).update(courier="JNE", tracking_number="JN1234567890")
     html = client.get(order.get_absolute_url()).content.decode()
-    assert "Rp300.000" in html and "Rp150.000" in html
+    assert "Rp300.000" in html  # the total
+    # Pay now the DP with its kode unik; later the balance, the code already counted as paid.
+    assert f"Rp{order.first_transfer_idr:,}".replace(",", ".") in html
+    assert order.balance_idr == 300_000 - order.first_transfer_idr
+    assert f"Rp{order.balance_idr:,}".replace(",", ".") in html
     assert "Produksi mundur seminggu." in html
     assert "JN1234567890" in html
     assert 'name="robots" content="noindex"' in html

@@ -36,7 +36,8 @@ def test_a_dp_order_reserves_units_and_states_what_to_pay(campaign, django_captu
 
     assert re.fullmatch(r"PO-\d{4}-\d{5}", order.number)
     assert order.status == Order.Status.PENDING_PAYMENT
-    assert (order.units, order.total_idr, order.first_payment_idr, order.balance_idr) == (3, 450_000, 225_000, 225_000)
+    assert (order.units, order.total_idr, order.first_payment_idr) == (3, 450_000, 225_000)
+    assert order.balance_idr == 225_000 - order.unique_code  # the kode unik counts as paid
     assert 1 <= order.unique_code <= 999
     assert order.first_transfer_idr == 225_000 + order.unique_code
     assert order.payment_deadline == now + datetime.timedelta(hours=24)
@@ -220,4 +221,4 @@ def test_the_fixed_dp_is_per_unit(campaign):
     small, _ = _items(campaign)
     campaign.refresh_from_db()
     order = place_order(campaign, [(small, 3)], plan="dp")
-    assert (order.first_payment_idr, order.balance_idr) == (150_000, 300_000)
+    assert (order.first_payment_idr, order.balance_idr) == (150_000, 300_000 - order.unique_code)
