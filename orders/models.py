@@ -110,7 +110,7 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(units__gt=0), name="order_units_positive"),
             models.CheckConstraint(
-                condition=Q(unique_code__gte=1, unique_code__lte=999), name="order_unique_code_range"
+                condition=Q(unique_code__gte=1, unique_code__lte=9999), name="order_unique_code_range"
             ),
             models.CheckConstraint(
                 condition=Q(first_payment_idr__lte=F("total_idr")), name="order_first_payment_within_total"

@@ -39,7 +39,9 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 # Moves that give the order's units back to the quotas.
 RELEASES_UNITS = {Status.EXPIRED, Status.CANCELLED}
-UNIQUE_CODE_MAX = 999
+# The kode unik: 1-999 as buyers know it, 1000-9999 once a price has a thousand unpaid orders.
+UNIQUE_CODE_TIERS = ((1, 999), (1000, 9999))
+UNIQUE_CODE_MAX = UNIQUE_CODE_TIERS[-1][1]
 BUYER = "buyer"
 SYSTEM = "system"
 
@@ -233,6 +235,11 @@ def _buyer_units_already(*, campaign: Campaign, phone: str, email: str) -> int:
 
 
 def _free_unique_codes(first_payment_idr: int) -> list[int]:
+    """Codes no other unpaid order at this amount uses: three digits while any is free, then four.
+
+    A popular PO can have thousands of unpaid orders at one price; the amounts
+    stay distinct without turning buyers away at the thousandth.
+    """
     taken = set(
         Order.objects.filter(
             status=Status.PENDING_PAYMENT,
@@ -240,7 +247,11 @@ def _free_unique_codes(first_payment_idr: int) -> list[int]:
             first_transfer_idr__lte=first_payment_idr + UNIQUE_CODE_MAX,
         ).values_list("first_transfer_idr", flat=True)
     )
-    return [code for code in range(1, UNIQUE_CODE_MAX + 1) if first_payment_idr + code not in taken]
+    for low, high in UNIQUE_CODE_TIERS:
+        free = [code for code in range(low, high + 1) if first_payment_idr + code not in taken]
+        if free:
+            return free
+    return []
 
 
 def order_place(

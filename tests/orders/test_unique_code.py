@@ -1,0 +1,72 @@
+"""The kode unik keeps 2,000 unpaid orders at one price apart: three digits while any is free,
+then four; never the same amount twice among unpaid orders."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignItem
+from orders.models import Order
+from orders.services import UNIQUE_CODE_TIERS
+from tests.factories import campaign_with_products, place_order
+
+pytestmark = pytest.mark.django_db
+
+
+def _unpaid_orders_at(campaign, first_payment, codes):
+    now = timezone.now()
+    Order.objects.bulk_create(
+        [
+            Order(
+                number=f"PO-TEST-{code:05d}",
+                token=f"token-for-a-test-order-{code:06d}",
+                campaign=campaign,
+                payment_plan="full",
+                buyer_name=f"Pembeli {code}",
+                phone=f"+62812{code:07d}",
+                email=f"b{code}@example.com",
+                province="DI Yogyakarta",
+                city="Kota Yogyakarta",
+                district="Gondokusuman",
+                postal_code="55223",
+                street="Jl. Kaliurang",
+                units=1,
+                total_idr=first_payment,
+                first_payment_idr=first_payment,
+                unique_code=code,
+                first_transfer_idr=first_payment + code,
+                payment_deadline=now + datetime.timedelta(hours=24),
+                terms_accepted_at=now,
+                created_at=now,
+            )
+            for code in codes
+        ],
+        batch_size=500,
+    )
+
+
+def test_two_thousand_unpaid_orders_at_one_price_all_get_an_amount_of_their_own():
+    campaign = campaign_with_products(products=1, options={"Ukuran": ["S"]}, payment_terms="full_only")
+    Campaign.objects.filter(pk=campaign.pk).update(payment_terms="full_only", balance_due_date=None)
+    campaign.refresh_from_db()
+    CampaignItem.objects.filter(campaign=campaign).update(price_idr=150_000)
+    item = campaign.items.get()
+    _unpaid_orders_at(campaign, 150_000, range(1, 999))  # 998 codes taken: one three-digit code is left
+
+    last_small = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
+    assert last_small.unique_code <= UNIQUE_CODE_TIERS[0][1]
+    thousandth_plus = place_order(campaign, [(item, 1)], plan="full", phone="081399990002", email="x2@example.com")
+    assert UNIQUE_CODE_TIERS[1][0] <= thousandth_plus.unique_code <= UNIQUE_CODE_TIERS[1][1]
+
+    taken = set(Order.objects.values_list("unique_code", flat=True))
+    _unpaid_orders_at(campaign, 150_000, [code for code in range(1000, 2000) if code not in taken][:997])
+    assert Order.objects.filter(status="pending_payment").count() == 1997
+    more = [
+        place_order(campaign, [(item, 1)], plan="full", phone=f"08139999{n:04d}", email=f"y{n}@example.com")
+        for n in range(3, 6)
+    ]
+    assert Order.objects.filter(status="pending_payment").count() == 2000
+    amounts = list(Order.objects.filter(status="pending_payment").values_list("first_transfer_idr", flat=True))
+    assert len(amounts) == len(set(amounts)) == 2000
+    assert all(order.first_transfer_idr == 150_000 + order.unique_code for order in more)
