@@ -553,6 +553,7 @@ def main() -> int:
         code = drill(options, env, processes, sink, base_url, port, work_dir)
     except Exception as error:  # noqa: BLE001 - reported, then everything is put back
         log(f"drill aborted: {type(error).__name__}: {error}")
+        options.keep = True  # the logs say why
         code = 1
     finally:
         log("cleaning up: stopping gunicorn, worker and beat, restoring Redis and PostgreSQL")

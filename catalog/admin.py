@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Category, OptionType, Product, ProductImage, Variant
+from .models import Category, OptionType, Product, ProductImage, ShopProfile, Variant
 from .money import format_rupiah
 from .services import option_type_set_values, option_values_parse, variant_grid_generate
 
@@ -220,3 +220,16 @@ class VariantAdmin(admin.ModelAdmin):
     @admin.display(description=_("price"))
     def price(self, obj):
         return format_rupiah(obj.unit_price_idr)
+
+
+@admin.register(ShopProfile)
+class ShopProfileAdmin(admin.ModelAdmin):
+    """One profile: the seller's identity and policies shown at every checkout."""
+
+    list_display = ["shop_name", "owner_name", "whatsapp", "email"]
+
+    def has_add_permission(self, request):
+        return not ShopProfile.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

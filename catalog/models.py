@@ -147,3 +147,52 @@ class Variant(models.Model):
     @property
     def unit_price_idr(self) -> int:
         return self.price_idr if self.price_idr is not None else self.product.base_price_idr
+
+
+class ShopProfile(models.Model):
+    """Who sells, as the contract before paying must say (PP 80/2019): one row for the shop."""
+
+    shop_name = models.CharField(_("shop name"), max_length=120)
+    owner_name = models.CharField(
+        _("legal or owner name"), max_length=150, help_text=_("The person or company that sells.")
+    )
+    address = models.TextField(_("address"), max_length=500)
+    whatsapp = models.CharField(_("WhatsApp number"), max_length=20, help_text=_("For buyers' questions, +62..."))
+    email = models.EmailField(_("e-mail"))
+    returns_policy = models.TextField(
+        _("returns and exchanges"),
+        max_length=2000,
+        default=_(
+            "A defective item, or one that differs from the order (a wrong size or colour), may be returned "
+            "within 7 days of arrival with an unboxing video: the seller exchanges it or refunds it in full, "
+            "postage included. Custom-made items are not exchanged for a change of mind."
+        ),
+    )
+    dispute_policy = models.TextField(
+        _("how a dispute is settled"),
+        max_length=2000,
+        default=_(
+            "Tell the seller on WhatsApp or by e-mail first; the seller answers within 2 working days. "
+            "If you cannot agree, you may complain to the consumer protection body (BPSK) where you live, "
+            "as UU 8/1999 on consumer protection provides."
+        ),
+    )
+    privacy_contact = models.EmailField(
+        _("privacy contact"), blank=True, help_text=_("Who buyers ask about their personal data. Empty: the e-mail.")
+    )
+
+    class Meta:
+        verbose_name = _("shop profile")
+        verbose_name_plural = _("shop profile")
+
+    def __str__(self):
+        return self.shop_name
+
+    @property
+    def privacy_email(self) -> str:
+        return self.privacy_contact or self.email
+
+
+def shop_profile() -> ShopProfile | None:
+    """The shop's profile, or None until the seller has filled it in."""
+    return ShopProfile.objects.order_by("pk").first()

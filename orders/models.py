@@ -94,6 +94,7 @@ class Order(models.Model):
     courier = models.CharField(_("courier"), max_length=40, blank=True, choices=COURIER_CHOICES)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    personal_data_removed_at = models.DateTimeField(_("personal data removed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("ordered at"))
 
     class Meta:

@@ -14,6 +14,7 @@ from django_ratelimit.decorators import ratelimit
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import postage_quote, postage_table
+from catalog.models import shop_profile
 from preorder_shop.client import client_key
 
 from .exceptions import OrderError
@@ -151,6 +152,9 @@ def checkout(request, slug):
         form.data = form.data.copy()
         form.data["postage_seen"] = str(postage.amount_idr)
     context = {
+        "profile": shop_profile(),
+        "bank_names": sorted({account.bank_name for account in bank_account_list_active()}),
+        "gateway_enabled": bool(settings.MIDTRANS_SERVER_KEY),
         "pay_full_idr": quote.first_payment_idr(Order.PaymentPlan.FULL),
         "postage": postage,
         "charges_postage": charges_postage,

@@ -23,6 +23,7 @@ from .admin_production import CampaignProductionAdminMixin
 from .delays import campaign_update_announce
 from .exceptions import PaymentError
 from .models import Payment, Refund
+from .privacy import order_personal_data_delete
 from .services import (
     amount_due_now,
     campaign_cancel,
@@ -126,7 +127,7 @@ class OrderAdmin(ImportMixin, OrderAdminBase):
         # Any row that breaks a rule undoes the whole file: never half-shipped.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
-    actions = ["cancel_orders", "ship_order", "set_postage"]
+    actions = ["cancel_orders", "ship_order", "set_postage", "delete_personal_data"]
     readonly_fields = [*OrderAdminBase.readonly_fields, "money"]
     fieldsets = [
         *OrderAdminBase.fieldsets[:3],
@@ -153,6 +154,20 @@ class OrderAdmin(ImportMixin, OrderAdminBase):
                 % {"amount": format_rupiah(ledger.overpaid_idr)}
             )
         return "; ".join(parts)
+
+    @admin.action(permissions=["change"], description=_("Delete the buyer's personal data (on request; ended orders)"))
+    def delete_personal_data(self, request, queryset):
+        for order in queryset:
+            try:
+                order_personal_data_delete(order=order, now=timezone.now())
+            except PaymentError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(number)s: the buyer's personal data is deleted.") % {"number": order.number},
+                    messages.SUCCESS,
+                )
 
     @admin.action(permissions=["change"], description=_("Mark shipped (choose the courier, type the resi)"))
     def ship_order(self, request, queryset):

@@ -1,8 +1,10 @@
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from orders.tasks import DATABASE_RETRY
 
+from .privacy import personal_data_purge
 from .production import campaign_production_due
 from .seller import seller_daily_summary_send
 from .services import balance_reminders_send, campaign_close_due, payments_stale_proofs_release
@@ -37,3 +39,9 @@ def seller_daily_summary_task() -> int:
 @shared_task(**DATABASE_RETRY)
 def payments_stale_proofs_release_task() -> int:
     return payments_stale_proofs_release(now=timezone.now())
+
+
+@shared_task(**DATABASE_RETRY)
+def personal_data_purge_task() -> int:
+    orders, _proofs = personal_data_purge(days=settings.PERSONAL_DATA_DAYS, now=timezone.now())
+    return orders

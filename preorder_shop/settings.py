@@ -219,6 +219,8 @@ RATELIMIT_IP_META_KEY = "preorder_shop.client.client_ip"
 CHECKOUT_RATE = env("CHECKOUT_RATE", default="10/m")
 LOOKUP_RATE = env("LOOKUP_RATE", default="5/m")
 UNPAID_ORDERS_PER_CLIENT = env.int("UNPAID_ORDERS_PER_CLIENT", default=3)
+# Buyers' personal data is removed this many days after their order ended (UU PDP 27/2022).
+PERSONAL_DATA_DAYS = env.int("PERSONAL_DATA_DAYS", default=365)
 # A transfer proof waiting for the seller keeps an unpaid order alive this long, no longer.
 PROOF_HOLD_HOURS = env.int("PROOF_HOLD_HOURS", default=48)
 
@@ -282,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
     "payments-stale-proofs-release": {
         "task": "payments.tasks.payments_stale_proofs_release_task",
         "schedule": crontab(minute="*/10"),
+    },
+    "personal-data-purge": {
+        "task": "payments.tasks.personal_data_purge_task",
+        "schedule": crontab(minute=30, hour="3", day_of_month="1"),
     },
     "messages-deliver-due": {
         "task": "orders.tasks.messages_deliver_due_task",

@@ -8,6 +8,7 @@ import orders.converters  # noqa: F401 - registers <token:> and <id:>
 from payments.views import order_page
 
 from .health import health
+from .pages import privacy
 
 admin.site.site_header = _("Prapesan seller admin")
 admin.site.site_title = _("Prapesan")
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", health, name="health"),
+    path("privasi/", privacy, name="privacy"),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
     # The buyer's order page, after the fixed /pesanan/... routes: its model

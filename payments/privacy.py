@@ -1,0 +1,90 @@
+"""Personal data kept only as long as needed (UU PDP 27/2022): buyers of orders that ended
+long enough ago are anonymised and their transfer proofs deleted; the amounts stay."""
+
+import datetime
+import logging
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils.translation import gettext as _
+
+from orders.models import Message, Order, OrderLine
+
+from .exceptions import PaymentNotAccepted
+from .models import Payment
+
+logger = logging.getLogger(__name__)
+ENDED = (Order.Status.COMPLETED, Order.Status.CANCELLED, Order.Status.EXPIRED)
+ANONYMOUS = "-"
+
+
+def _order_anonymise(order: Order, *, now: datetime.datetime) -> int:
+    """Call with the order locked. Returns the number of proof files deleted."""
+    Order.objects.filter(pk=order.pk).update(
+        buyer_name=ANONYMOUS,
+        phone="",
+        email="",
+        email_key="",
+        client_key="",
+        province="",
+        city="",
+        district="",
+        postal_code="",
+        street="",
+        note="",
+        personal_data_removed_at=now,
+    )
+    OrderLine.objects.filter(order=order).update(note="")
+    Message.objects.filter(order=order).update(to_email="", to_phone="", subject="", body="")
+    deleted = 0
+    for payment in Payment.objects.filter(order=order).exclude(proof=""):
+        name = payment.proof.name
+        Payment.objects.filter(pk=payment.pk).update(proof="")
+        # The file goes once the row no longer points at it; a failed delete is logged, never half-done.
+        transaction.on_commit(lambda storage=payment.proof.storage, name=name: _delete_file(storage, name))
+        deleted += 1
+    Payment.objects.filter(order=order).update(from_account_name="", from_bank="")
+    return deleted
+
+
+def _delete_file(storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except OSError:
+        logger.exception("Could not delete the transfer proof %s.", name)
+
+
+def personal_data_purge(*, days: int, now: datetime.datetime) -> tuple[int, int]:
+    """Anonymise every order that ended more than `days` days ago; safe to run again. (orders, proofs)."""
+    if days < 1:
+        raise PaymentNotAccepted(_("Keep personal data at least one day after an order ends."))
+    cutoff = now - datetime.timedelta(days=days)
+    due = (
+        Order.objects.filter(status__in=ENDED, personal_data_removed_at__isnull=True)
+        .annotate(ended_at=Max("events__at"))
+        .filter(Q(completed_at__lt=cutoff) | Q(completed_at__isnull=True, ended_at__lt=cutoff))
+        .values_list("pk", flat=True)
+    )
+    orders = proofs = 0
+    for order_id in list(due):
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.personal_data_removed_at is not None or order.status not in ENDED:
+                continue
+            proofs += _order_anonymise(order, now=now)
+            orders += 1
+    return orders, proofs
+
+
+def order_personal_data_delete(*, order: Order, now: datetime.datetime) -> int:
+    """The buyer asked to be forgotten: done at once for an ended order."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status not in ENDED:
+            raise PaymentNotAccepted(
+                _("%(number)s is still running; it needs the buyer's address. Cancel or complete it first.")
+                % {"number": order.number}
+            )
+        if order.personal_data_removed_at is not None:
+            return 0
+        return _order_anonymise(order, now=now)
