@@ -21,6 +21,10 @@ IMAGE_FORMATS = {
     "WEBP": ("jpg", "image/jpeg"),
 }
 PDF_MAX_PAGES = 10
+# What a page may carry besides its drawing: links and attachments (/Annots, with Launch
+# actions and embedded files), page actions (/AA), application data that can hold
+# JavaScript (/PieceInfo), XMP metadata and thumbnails.
+PAGE_KEYS_DROPPED = ("/Annots", "/AA", "/PieceInfo", "/Metadata", "/Thumb")
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,12 @@ def _image_clean(data: bytes) -> CleanProof:
             picture = ImageOps.exif_transpose(image)
             if extension == "jpg" and picture.mode not in ("RGB", "L"):
                 picture = picture.convert("RGB")
+            elif extension == "png" and picture.mode not in ("RGB", "RGBA", "L", "LA"):
+                picture = picture.convert("RGBA")  # keeps a palette's transparency without its chunks
+            # Pillow writes back what it read into info (a JPEG comment, an ICC profile with any
+            # bytes in it): start from the pixels alone.
+            picture = picture.copy()
+            picture.info = {}
             output = io.BytesIO()
             # Saved afresh: no metadata, no trailing data, nothing but pixels.
             picture.save(output, format="JPEG" if extension == "jpg" else "PNG", quality=85)
@@ -79,7 +89,7 @@ def _pdf_clean(data: bytes) -> CleanProof:
         for page in reader.pages:
             # Links, form fields and page actions can carry scripts: drop them
             # before copying, so that nothing they point to is copied either.
-            for key in ("/Annots", "/AA"):
+            for key in PAGE_KEYS_DROPPED:
                 if key in page:
                     del page[key]
             writer.add_page(page)

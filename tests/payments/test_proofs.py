@@ -179,3 +179,68 @@ def test_proofs_are_stored_outside_the_public_media_folder_under_random_names(tw
         assert "bukti" not in payment.proof.name
         with pytest.raises(ValueError):
             _ = payment.proof.url
+
+
+def test_a_jpeg_comment_and_a_png_icc_profile_with_any_bytes_are_not_kept():
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 100), "#aa0055").save(buffer, format="JPEG", comment=b"<script>komentar</script>")
+    assert b"komentar" in buffer.getvalue()
+    clean = proof_clean(_upload(buffer.getvalue(), "foto.jpg", "image/jpeg")).file.read()
+    assert b"komentar" not in clean
+    with Image.open(io.BytesIO(clean)) as image:
+        assert "comment" not in image.info
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 100), "#0055aa").save(buffer, format="PNG", icc_profile=b"<script>profil</script>" * 4)
+    clean = proof_clean(_upload(buffer.getvalue(), "layar.png")).file.read()
+    with Image.open(io.BytesIO(clean)) as image:
+        assert "icc_profile" not in image.info
+    assert b"profil" not in clean and b"iCCP" not in clean
+
+
+def test_a_pdf_loses_piece_info_scripts_launch_actions_and_embedded_files():
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    page = writer.pages[0]
+    script = DictionaryObject(
+        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('piece');")}
+    )
+    page[NameObject("/PieceInfo")] = DictionaryObject(
+        {NameObject("/Evil"): DictionaryObject({NameObject("/Private"): writer._add_object(script)})}
+    )
+    launch = DictionaryObject({NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe")})
+    embedded = DecodedStreamObject()
+    embedded.set_data(b"MZ-secret-payload")
+    embedded[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    attachment = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/FS"): DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Filespec"),
+                    NameObject("/EF"): DictionaryObject({NameObject("/F"): writer._add_object(embedded)}),
+                }
+            ),
+        }
+    )
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/A"): writer._add_object(launch),
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(attachment), writer._add_object(link)])
+    writer.add_attachment("invoice.exe", b"MZ-document-level-attachment")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    original = buffer.getvalue()
+    assert b"/PieceInfo" in original and b"/Launch" in original
+
+    data = proof_clean(_upload(original, "bukti.pdf", "application/pdf")).file.read()
+    for forbidden in (b"/PieceInfo", b"app.alert", b"/Launch", b"calc.exe", b"/EmbeddedFile", b"MZ-", b"/JavaScript"):
+        assert forbidden not in data, forbidden
+    assert len(PdfReader(io.BytesIO(data)).pages) == 1
