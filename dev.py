@@ -52,18 +52,27 @@ def start() -> int:
     manage("migrate", "--no-input")
     manage("demo_setup")
     celery = [str(VENV / "bin" / "celery"), "-A", "preorder_shop"]
-    processes = [
-        subprocess.Popen([*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"], cwd=ROOT),
-        subprocess.Popen([*celery, "beat", "--loglevel", "INFO"], cwd=ROOT),
-        subprocess.Popen([str(PYTHON), "manage.py", "runserver", ADDRESS], cwd=ROOT),
-    ]
+    commands = {
+        "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+        "beat": [*celery, "beat", "--loglevel", "INFO"],
+        "web": [str(PYTHON), "manage.py", "runserver", ADDRESS],
+    }
+    running = {name: subprocess.Popen(command, cwd=ROOT) for name, command in commands.items()}
+    processes = list(running.values())
     # A supervisor's SIGTERM stops everything the same way Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"\nThe shop: http://{ADDRESS}/   Seller admin: http://{ADDRESS}/admin/   Ctrl-C stops all.\n", flush=True)
     try:
-        while all(process.poll() is None for process in processes):
+        while running["web"].poll() is None:
             time.sleep(0.5)
-        print("A process stopped; stopping the rest.", file=sys.stderr)
+            for name in ("worker", "beat"):
+                if running[name].poll() is not None:
+                    # As systemd's Restart=always would: the outbox keeps what waited meanwhile.
+                    print(f"The {name} stopped (exit {running[name].returncode}); starting it again.", file=sys.stderr)
+                    time.sleep(2)
+                    running[name] = subprocess.Popen(commands[name], cwd=ROOT)
+                    processes.append(running[name])
+        print("The web server stopped; stopping the rest.", file=sys.stderr)
     except KeyboardInterrupt:
         pass
     finally:

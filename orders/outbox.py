@@ -106,21 +106,35 @@ def messages_queue_bulk(messages: list[Message], *, now: datetime.datetime) -> i
 
 
 def _sweep_nudge() -> None:
+    global _broker_down_until
     from .tasks import messages_deliver_due_task
 
+    if time.monotonic() < _broker_down_until:
+        return
     try:
         messages_deliver_due_task.apply_async(retry=False)
     except Exception:  # noqa: BLE001 - beat runs the sweep every minute anyway
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.warning("Could not enqueue the message sweep; beat will run it.", exc_info=True)
+
+
+# After a failed nudge this process leaves the broker alone for a while: each try
+# costs the request the broker's connection timeout, and the sweep delivers anyway.
+BROKER_BACKOFF_SECONDS = 30.0
+_broker_down_until = 0.0
 
 
 def message_nudge(*, message_id: int) -> None:
     """Ask the worker to deliver now. A broker outage must not reach the buyer: the sweep catches up."""
+    global _broker_down_until
     from .tasks import message_deliver_task
 
+    if time.monotonic() < _broker_down_until:
+        return
     try:
         message_deliver_task.apply_async((message_id,), retry=False)
     except Exception:  # noqa: BLE001 - any broker failure is the sweep's to repair
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.warning("Could not enqueue message %s; the sweep will deliver it.", message_id, exc_info=True)
 
 
@@ -202,7 +216,9 @@ def message_deliver(*, message_id: int, now: datetime.datetime, claim_token: str
     return "sent"
 
 
-def messages_deliver_due(*, now: datetime.datetime, batch: int = 200, budget_seconds: float = 50.0) -> int:
+def messages_deliver_due(
+    *, now: datetime.datetime, batch: int = 200, budget_seconds: float = 50.0, claim_token: str = ""
+) -> int:
     """The sweep: deliver what is due (never nudged, or waiting for a retry) and free stale claims.
 
     Works in batches until nothing is due or its time budget is spent; the next
@@ -215,14 +231,24 @@ def messages_deliver_due(*, now: datetime.datetime, batch: int = 200, budget_sec
     sent, last_pk = 0, 0
     while time.monotonic() - started < budget_seconds:
         due = list(
-            Message.objects.filter(status=Message.Status.PENDING, next_attempt_at__lte=now, pk__gt=last_pk)
+            Message.objects.filter(pk__gt=last_pk)
+            .filter(
+                Q(status=Message.Status.PENDING, next_attempt_at__lte=now)
+                | (
+                    Q(status=Message.Status.SENDING, claim_token__startswith=f"{claim_token}:")
+                    if claim_token
+                    else Q(pk__in=[])
+                )
+            )
             .order_by("pk")
             .values_list("pk", flat=True)[:batch]
         )
         if not due:
             break
         for message_id in due:
-            sent += message_deliver(message_id=message_id, now=now) == "sent"
+            # One token per sweep and message: a sweep retried after a database error takes its claims again.
+            token = f"{claim_token}:{message_id}" if claim_token else ""
+            sent += message_deliver(message_id=message_id, now=now, claim_token=token) == "sent"
         last_pk = due[-1]
     return sent
 

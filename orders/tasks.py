@@ -25,6 +25,6 @@ def message_deliver_task(self, message_id: int) -> str:
     return message_deliver(message_id=message_id, now=timezone.now(), claim_token=self.request.id or "")
 
 
-@shared_task(**DATABASE_RETRY)
-def messages_deliver_due_task() -> int:
-    return messages_deliver_due(now=timezone.now())
+@shared_task(bind=True, **DATABASE_RETRY)
+def messages_deliver_due_task(self) -> int:
+    return messages_deliver_due(now=timezone.now(), claim_token=self.request.id or "")

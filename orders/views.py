@@ -10,12 +10,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.decorators import ratelimit
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import postage_quote, postage_table
 from catalog.models import shop_profile
-from preorder_shop.client import client_key
+from preorder_shop.client import client_key, throttle
 
 from .exceptions import OrderError
 from .forms import NOTE_PREFIX, CheckoutForm, OrderLookupForm, quantities_from
@@ -75,17 +74,9 @@ def _buyer_from(cleaned: dict) -> BuyerDetails:
     )
 
 
-def _checkout_rate(group, request):
-    return settings.CHECKOUT_RATE
-
-
-def _lookup_rate(group, request):
-    return settings.LOOKUP_RATE
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=_checkout_rate, method="POST", block=False)
+@throttle(group="checkout", rate_setting="CHECKOUT_RATE")
 def checkout(request, slug):
     campaign = get_object_or_404(Campaign.objects.exclude(stage=Campaign.Stage.DRAFT), slug=slug)
     now = timezone.now()
@@ -193,7 +184,7 @@ def order_placed(request, token):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=_lookup_rate, method="POST", block=False)
+@throttle(group="lookup", rate_setting="LOOKUP_RATE")
 def order_lookup(request):
     form = OrderLookupForm(request.POST or None)
     if getattr(request, "limited", False):

@@ -255,9 +255,15 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
-# Jobs are idempotent, so a job lost with a dying worker is run again.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Tasks are acknowledged when taken, not when done. Nothing is lost with a dying
+# worker: every job runs again from beat, and every message stays in the outbox
+# (a claim left by a dead worker is freed by the sweep). Late acks would hold
+# messages unacknowledged, and kombu's restore of those after a Redis outage has
+# been seen to crash the worker (celery 5.7, redis transport).
+CELERY_TASK_ACKS_LATE = False
+# A nudge or a job sent while the broker is down fails fast; the outbox sweep catches up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

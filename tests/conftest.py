@@ -8,6 +8,16 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_backed_off():
+    """A test with the broker down must not leave later tests' nudges skipped."""
+    import orders.outbox
+
+    orders.outbox._broker_down_until = 0.0
+    yield
+    orders.outbox._broker_down_until = 0.0
+
+
+@pytest.fixture(autouse=True)
 def _no_throttles(settings):
     """Throttles and the unpaid-order cap have tests of their own; elsewhere one client places many orders."""
     settings.CHECKOUT_RATE = settings.LOOKUP_RATE = "100000/m"

@@ -177,3 +177,48 @@ def test_the_message_list_shows_the_backlog_and_opens_a_whatsapp_text_marked_sen
     assert Message.objects.get(pk=message.pk).whatsapp_sent_at is not None
     twice = seller_client.post(reverse("admin:orders_message_whatsapp", args=[message.pk]))
     assert twice.url == reverse("admin:orders_message_changelist")
+
+
+def test_after_one_failed_nudge_the_process_leaves_the_broker_alone_for_a_while(campaign, monkeypatch):
+    import orders.outbox
+
+    calls = []
+
+    def down(*args, **kwargs):
+        calls.append(args)
+        raise BrokerDown("Error 111")
+
+    monkeypatch.setattr(message_deliver_task, "apply_async", down)
+    for _ in range(3):
+        orders.outbox.message_nudge(message_id=1)
+    assert len(calls) == 1  # one slow request at most, not every checkout
+    monkeypatch.setattr(orders.outbox, "_broker_down_until", 0.0)
+    orders.outbox.message_nudge(message_id=1)
+    assert len(calls) == 2
+
+
+def test_a_sweep_retried_after_a_database_error_takes_its_own_claims_again(campaign):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    message = Message.objects.get(order=order)
+    # The first run of sweep "abc" claimed the row, then the database dropped.
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.SENDING, claim_token=f"abc:{message.pk}")
+    mail.outbox.clear()
+    assert messages_deliver_due(now=timezone.now(), claim_token="other") == 0
+    assert messages_deliver_due(now=timezone.now(), claim_token="abc") == 1
+    assert len(mail.outbox) == 1
+
+
+def test_the_throttle_lets_a_buyer_through_when_the_cache_is_down(client, campaign, settings, monkeypatch):
+    from django.core.cache import cache
+
+    settings.CHECKOUT_RATE = "1/m"
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(cache, "add", unreachable)
+    monkeypatch.setattr(cache, "incr", unreachable)
+    monkeypatch.setattr(cache, "get", unreachable)
+    small = campaign.items.order_by("position").first()
+    response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 1)]))
+    assert response.status_code == 302 and Order.objects.count() == 1
