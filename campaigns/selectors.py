@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
-from catalog.models import Product, ProductImage
+from catalog.models import OptionValue, Product, ProductImage
 
 from .models import Campaign, CampaignItem, CampaignUpdate
 
@@ -72,6 +72,35 @@ class ProductOffer:
     def lowest_price_idr(self) -> int:
         return min(item.price_idr for item in self.items)
 
+    @property
+    def grid(self) -> "VariantGrid | None":
+        """For a product with exactly two options: rows of the first, columns of the second."""
+        option_sets = [list(item.variant.option_values.all()) for item in self.items]
+        if not option_sets or any(len(values) != 2 for values in option_sets):
+            return None
+        rows, columns, cells = {}, {}, {}
+        for item, (row_value, column_value) in zip(self.items, option_sets, strict=True):
+            rows.setdefault(row_value.value, (row_value.position, row_value.pk))
+            columns.setdefault(column_value.value, (column_value.position, column_value.pk))
+            cells[(row_value.value, column_value.value)] = item
+        row_names = sorted(rows, key=rows.get)
+        column_names = sorted(columns, key=columns.get)
+        first = option_sets[0]
+        return VariantGrid(
+            row_option=first[0].option_type.name,
+            column_option=first[1].option_type.name,
+            columns=column_names,
+            rows=[(row, [cells.get((row, column)) for column in column_names]) for row in row_names],
+        )
+
+
+@dataclass
+class VariantGrid:
+    row_option: str
+    column_option: str
+    columns: list[str]
+    rows: list[tuple[str, list]]  # (row value, [item or None per column])
+
 
 def campaign_get_for_page(*, slug: str) -> Campaign:
     """A campaign buyers may see (not a draft), with everything its page shows."""
@@ -79,7 +108,12 @@ def campaign_get_for_page(*, slug: str) -> Campaign:
     return get_object_or_404(
         Campaign.objects.exclude(stage=Stage.DRAFT).prefetch_related(
             Prefetch("items", queryset=items),
-            Prefetch("items__variant__option_values"),
+            Prefetch(
+                "items__variant__option_values",
+                queryset=OptionValue.objects.select_related("option_type").order_by(
+                    "option_type__position", "option_type_id", "position", "pk"
+                ),
+            ),
             Prefetch("items__variant__product__images", queryset=ProductImage.objects.order_by("position", "pk")),
             Prefetch("updates", queryset=CampaignUpdate.objects.order_by("-posted_at", "-pk")),
         ),

@@ -65,6 +65,15 @@
       if (form) { showSelection(form); }
     });
     document.addEventListener("click", function (event) {
+      var stepper = event.target.closest("[data-step]");
+      if (stepper) {
+        var input = document.getElementById(stepper.getAttribute("aria-controls"));
+        var next = (parseInt(input.value, 10) || 0) + parseInt(stepper.getAttribute("data-step"), 10);
+        var max = input.hasAttribute("max") ? parseInt(input.max, 10) : Infinity;
+        input.value = Math.max(0, Math.min(next, max));
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        return;
+      }
       var button = event.target.closest("[data-copy], [data-copy-from]");
       if (!button) { return; }
       var source = button.getAttribute("data-copy-from");
