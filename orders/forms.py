@@ -79,7 +79,10 @@ class CheckoutForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    terms_accepted = forms.BooleanField(label=_("I have read the PO terms above and accept them."))
+    terms_accepted = forms.BooleanField(
+        label=_("I have read the PO terms above and accept them."),
+        error_messages={"required": _("Read and accept the PO terms to order.")},
+    )
     # The postage the page showed the buyer; the order is placed only at that postage.
     postage_seen = forms.IntegerField(
         required=False, min_value=0, widget=forms.HiddenInput(attrs={"data-postage-seen": ""})
@@ -111,3 +114,5 @@ class OrderLookupForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Why are you cancelling? (optional)"), required=False, max_length=300)
+    # Asked once more: one tap on a phone must not end an order.
+    confirm = forms.BooleanField(label=_("Yes, cancel my order"))

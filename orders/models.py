@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from campaigns.models import Campaign, CampaignItem, CampaignUpdate
 from catalog.models import Variant
@@ -205,6 +205,9 @@ class OrderEvent(models.Model):
     )
     actor_label = models.CharField(_("by"), max_length=60, help_text=_("buyer, system, or the staff member's name"))
     reason = models.TextField(_("reason"), blank=True)
+    # A reason the shop wrote (not a person): kept as its English text and values, shown in the reader's language.
+    reason_code = models.CharField(max_length=200, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -213,6 +216,16 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.from_status or '-'} -> {self.to_status}"
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason in the active language when the shop wrote it, else as the person wrote it."""
+        if self.reason_code:
+            try:
+                return gettext(self.reason_code) % self.reason_params
+            except (KeyError, TypeError, ValueError):
+                return self.reason
+        return self.reason
 
 
 class CampaignDemand(Campaign):

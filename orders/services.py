@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import NoPostageToProvince, PostageQuote, postage_quote
@@ -145,6 +146,23 @@ def _actor_label(actor) -> str:
     return actor.get_full_name() or actor.get_username()
 
 
+class SystemReason(str):
+    """A reason the shop writes: the text in the current language, with its English msgid and values kept.
+
+    Make one with system_reason(gettext_noop("..."), name=value); the order page shows
+    it in the reader's language, whatever language the job that wrote it ran in.
+    """
+
+    code: str = ""
+    params: dict = {}
+
+
+def system_reason(msgid: str, **params) -> SystemReason:
+    reason = SystemReason(_(msgid) % params if params else _(msgid))
+    reason.code, reason.params = msgid, params
+    return reason
+
+
 def order_transition(
     *, order: Order, to_status: str, now: datetime.datetime, actor=None, actor_label: str = "", reason: str = ""
 ) -> OrderEvent:
@@ -167,7 +185,9 @@ def order_transition(
         to_status=to_status,
         actor=actor,
         actor_label=actor_label or (_actor_label(actor) if actor else SYSTEM),
-        reason=reason,
+        reason=str(reason),
+        reason_code=getattr(reason, "code", ""),
+        reason_params=getattr(reason, "params", {}),
     )
 
 
@@ -461,7 +481,7 @@ def order_expire_overdue(*, now: datetime.datetime) -> int:
                 to_status=Status.EXPIRED,
                 now=now,
                 actor_label=SYSTEM,
-                reason=_("Not paid by the deadline."),
+                reason=system_reason(gettext_noop("Not paid by the deadline.")),
             )
             message_queue(kind="order_expired", key=f"order:{order.pk}:expired", order=order, now=now)
             expired += 1

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign, CampaignUpdate
 from campaigns.services import campaign_update_post
 from orders.models import DelayResponse, Message, Order
 from orders.outbox import messages_queue_bulk
+from orders.services import system_reason
 
 from .exceptions import PaymentNotAccepted
 from .models import Refund
@@ -105,8 +107,10 @@ def order_delay_respond(*, order: Order, update_id: int, choice: str, now: datet
             _order_end_with_refund(
                 order=order,
                 refund_reason=Refund.Reason.DELAY,
-                reason=_("Cancelled by the buyer after the delay to %(date)s.")
-                % {"date": open_delay.new_estimated_ship_date.strftime("%d-%m-%Y")},
+                reason=system_reason(
+                    gettext_noop("Cancelled by the buyer after the delay to %(date)s."),
+                    date=open_delay.new_estimated_ship_date.strftime("%d-%m-%Y"),
+                ),
                 actor=None,
                 by="buyer",
                 now=now,

@@ -7,11 +7,13 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_stage_move
 from orders.models import Order, ProductionTally
 from orders.production import production_tally_take
+from orders.services import system_reason
 
 from .exceptions import PaymentNotAccepted
 from .models import Payment, Refund
@@ -46,7 +48,7 @@ def _production_start_locked(*, campaign: Campaign, now: datetime.datetime) -> P
         _order_end_with_refund(
             order=order,
             refund_reason=Refund.Reason.ORDER_CANCELLED,
-            reason=_("Not paid when the PO went into production."),
+            reason=system_reason(gettext_noop("Not paid when the PO went into production.")),
             actor=None,
             by="system",
             now=now,

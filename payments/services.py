@@ -8,13 +8,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign
 from campaigns.services import ALLOWED_STAGE_MOVES, campaign_stage_move
 from orders.exceptions import IllegalOrderTransition, OrderError
 from orders.models import Order, OrderLine
 from orders.outbox import message_queue
-from orders.services import order_payment_awaiting, order_payment_decided, order_transition
+from orders.services import order_payment_awaiting, order_payment_decided, order_transition, system_reason
 
 from .exceptions import PaymentAlreadyDecided, PaymentNotAccepted
 from .models import Payment, Refund, Reminder
@@ -146,7 +147,7 @@ def _order_follow_payments(*, order: Order, now: datetime.datetime, actor=None, 
             now=now,
             actor=actor,
             actor_label=actor_label,
-            reason=_("Payment confirmed."),
+            reason=system_reason(gettext_noop("Payment confirmed.")),
         )
 
 
@@ -485,7 +486,9 @@ def _campaign_fail(*, campaign: Campaign, now: datetime.datetime) -> None:
     campaign_stage_move(campaign=campaign, to_stage=Campaign.Stage.FAILED, now=now)
     _campaign_orders_end(
         campaign=campaign,
-        reason=_("The PO did not reach its minimum goal, so it is cancelled and every payment refunded."),
+        reason=system_reason(
+            gettext_noop("The PO did not reach its minimum goal, so it is cancelled and every payment refunded.")
+        ),
         actor=None,
         now=now,
     )

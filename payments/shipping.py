@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign
 from campaigns.services import campaign_stage_move
@@ -18,7 +19,7 @@ from catalog.money import format_rupiah
 from orders.couriers import COURIERS, courier_code
 from orders.models import Order
 from orders.outbox import message_queue
-from orders.services import order_transition
+from orders.services import order_transition, system_reason
 
 from .exceptions import PaymentNotAccepted
 from .services import _order_follow_payments, order_ledger
@@ -206,7 +207,9 @@ def order_receipt_confirm(*, order: Order, now: datetime.datetime) -> Order:
             return order
         if order.status != Status.SHIPPED:
             raise ShippingError(_("This order has not shipped yet."))
-        _complete_locked(order=order, now=now, reason=_("The buyer confirmed receipt."), by="buyer")
+        _complete_locked(
+            order=order, now=now, reason=system_reason(gettext_noop("The buyer confirmed receipt.")), by="buyer"
+        )
     return order
 
 
@@ -230,7 +233,7 @@ def orders_complete_due(*, now: datetime.datetime) -> int:
             _complete_locked(
                 order=order,
                 now=now,
-                reason=_("Completed %(days)d days after shipping.") % {"days": days},
+                reason=system_reason(gettext_noop("Completed %(days)d days after shipping."), days=days),
                 by="system",
             )
             completed += 1

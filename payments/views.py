@@ -139,7 +139,10 @@ def receipt_confirm_view(request, token):
 def order_cancel_view(request, token):
     order = _buyer_order(token)
     form = CancelForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, _("Tick \u201cYes, cancel my order\u201d to cancel; nothing was changed."))
+        return redirect(order)
+    reason = form.cleaned_data["reason"]
     try:
         order_cancel(order=order, now=timezone.now(), reason=reason)
     except OrderError as error:

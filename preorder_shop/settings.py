@@ -237,6 +237,8 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's transport, writing each message whole (see preorder_shop/broker.py).
+    CELERY_BROKER_TRANSPORT = "preorder_shop.broker:Transport"
     for folder in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

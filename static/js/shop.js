@@ -34,7 +34,8 @@
   }
 
   function copy(text, button) {
-    var status = document.querySelector("[data-copy-status]");
+    var section = button.closest("section");
+    var status = (section && section.querySelector("[data-copy-status]")) || document.querySelector("[data-copy-status]");
     var done = function () { if (status) { status.textContent = button.getAttribute("data-copied-text"); } };
     var fallback = function () {
       var area = document.createElement("textarea");

@@ -150,7 +150,11 @@ def test_order_and_checkout_pages_run_a_fixed_number_of_queries(client):
 
 def test_the_buyer_cancels_an_unpaid_order_from_its_page(client, campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)])
-    response = client.post(reverse("payments:cancel", args=[order.token]), {"reason": "Berubah pikiran"}, follow=True)
+    once = client.post(reverse("payments:cancel", args=[order.token]), {"reason": "Berubah pikiran"}, follow=True)
+    assert once.status_code == 200 and Order.objects.get(pk=order.pk).status == Order.Status.PENDING_PAYMENT
+    response = client.post(
+        reverse("payments:cancel", args=[order.token]), {"reason": "Berubah pikiran", "confirm": "on"}, follow=True
+    )
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
     assert "dibatalkan" in response.content.decode()

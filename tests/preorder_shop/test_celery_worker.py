@@ -2,7 +2,9 @@
 filesystem broker by default, Redis when REDIS_URL is set) and runs it."""
 
 import datetime
+import os
 import time
+from unittest import mock
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -38,3 +40,27 @@ def test_the_beat_schedule_names_only_tasks_the_worker_knows():
     app.loader.import_default_modules()
     for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks
+
+
+def test_the_embedded_broker_never_shows_a_half_written_message(tmp_path):
+    """A reader polling while a message is written sees nothing, then the whole message."""
+    from kombu import Connection
+
+    from preorder_shop.broker import Channel
+
+    folders = {"data_folder_in": str(tmp_path), "data_folder_out": str(tmp_path), "control_folder": str(tmp_path)}
+    seen_while_writing = []
+    original_replace = os.replace
+
+    def replace_after_looking(source, target):
+        # Just before the rename, a reader lists the folder: only the partial file is there.
+        seen_while_writing.extend(name for name in os.listdir(tmp_path) if name.endswith(".celery.msg"))
+        return original_replace(source, target)
+
+    with Connection("filesystem://", transport="preorder_shop.broker:Transport", transport_options=folders) as conn:
+        channel = conn.default_channel
+        assert isinstance(channel, Channel)
+        with mock.patch("preorder_shop.broker.os.replace", replace_after_looking):
+            channel._put("celery", {"body": "hallo"})
+        assert seen_while_writing == []
+        assert channel._get("celery") == {"body": "hallo"}
