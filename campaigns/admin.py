@@ -19,7 +19,12 @@ from .models import Campaign, CampaignItem, CampaignUpdate
 from .occasions import campaign_occasions, campaign_warnings
 from .postage import postage_rates_set
 from .provinces import PROVINCE_CHOICES, PROVINCES
-from .services import campaign_items_add_variants, campaign_stage_move, campaign_update_post
+from .services import (
+    campaign_image_renditions_make,
+    campaign_items_add_variants,
+    campaign_stage_move,
+    campaign_update_post,
+)
 
 Stage = Campaign.Stage
 Status = Campaign.Status
@@ -291,6 +296,8 @@ class CampaignAdmin(admin.ModelAdmin):
                 fields.append("close_processed_at")
             if fields:
                 obj.save(update_fields=fields)
+        if "image" in form.changed_data and obj.image:
+            campaign_image_renditions_make(campaign=obj)
         for warning in campaign_warnings(
             opens_at=obj.opens_at, closes_at=obj.closes_at, estimated_ship_date=obj.estimated_ship_date
         ):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from catalog.models import Category, OptionType, Product, ProductImage
-from catalog.services import option_type_set_values, variant_grid_generate
+from catalog.services import option_type_set_values, product_image_renditions_make, variant_grid_generate
 
 from .models import Campaign, CampaignUpdate
 from .occasions import lebaran_days
@@ -71,7 +71,8 @@ def _product(*, category, slug, name, kind, price, description, options, picture
             option_type = OptionType.objects.create(product=product, name=option_name, position=position)
             option_type_set_values(option_type=option_type, values=values)
         variant_grid_generate(product=product)
-        ProductImage.objects.create(product=product, image=_picture(*picture), alt_text=name, position=0)
+        image = ProductImage.objects.create(product=product, image=_picture(*picture), alt_text=name, position=0)
+        product_image_renditions_make(product_image=image)
     return product
 
 

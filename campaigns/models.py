@@ -75,6 +75,7 @@ class Campaign(models.Model):
         blank=True,
         help_text=_("Shown when the link is shared. Without it, the first product photo is used."),
     )
+    image_rendition_widths = models.JSONField(default=list, blank=True, editable=False)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.DRAFT)
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))

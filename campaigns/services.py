@@ -3,6 +3,7 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from catalog.images import image_renditions_make
 from catalog.models import Variant
 
 from .exceptions import CampaignStageMoveNotAllowed
@@ -100,3 +101,10 @@ def campaign_items_add_variants(*, campaign: Campaign, variants: list[Variant]) 
         position += 1
     CampaignItem.objects.bulk_create(new_items)
     return len(new_items)
+
+
+def campaign_image_renditions_make(*, campaign: Campaign) -> list[int]:
+    widths = image_renditions_make(campaign.image)
+    Campaign.objects.filter(pk=campaign.pk).update(image_rendition_widths=widths)
+    campaign.image_rendition_widths = widths
+    return widths

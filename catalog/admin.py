@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 
 from .models import Category, OptionType, Product, ProductImage, ShopProfile, Variant
 from .money import format_rupiah
-from .services import option_type_set_values, option_values_parse, variant_grid_generate
+from .services import option_type_set_values, option_values_parse, product_image_renditions_make, variant_grid_generate
 
 
 def image_preview(image_field, size=80):
@@ -156,6 +156,10 @@ class ProductAdmin(admin.ModelAdmin):
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)
+        if formset.model is ProductImage:
+            for image_form in formset.forms:
+                if image_form.instance.pk and "image" in image_form.changed_data:
+                    product_image_renditions_make(product_image=image_form.instance)
         if formset.model is OptionType:
             for option_form in formset.forms:
                 if option_form.instance.pk and "values_text" in option_form.cleaned_data:

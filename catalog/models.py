@@ -53,6 +53,8 @@ class Product(models.Model):
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images", verbose_name=_("product"))
     image = models.ImageField(_("image"), upload_to="products/%Y/%m/")
+    # Widths of the smaller copies made at upload (catalog.images); empty until made.
+    rendition_widths = models.JSONField(default=list, blank=True, editable=False)
     alt_text = models.CharField(
         _("description for screen readers"), max_length=200, blank=True, help_text=_("What the photo shows.")
     )

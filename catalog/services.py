@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.text import slugify
 
-from .models import OptionType, OptionValue, Product, Variant
+from .images import image_renditions_make
+from .models import OptionType, OptionValue, Product, ProductImage, Variant
 
 
 def option_values_parse(text: str) -> list[str]:
@@ -104,3 +105,11 @@ def variant_grid_generate(*, product: Product) -> GridResult:
     stale = [variant.pk for key, variant in variants.items() if key not in wanted_keys and variant.is_active]
     Variant.objects.filter(pk__in=stale).update(is_active=False)
     return GridResult(created=created, reactivated=reactivated, deactivated=len(stale))
+
+
+def product_image_renditions_make(*, product_image: ProductImage) -> list[int]:
+    """Make the smaller copies of a product photo and record their widths."""
+    widths = image_renditions_make(product_image.image)
+    ProductImage.objects.filter(pk=product_image.pk).update(rendition_widths=widths)
+    product_image.rendition_widths = widths
+    return widths
