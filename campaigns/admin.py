@@ -1,8 +1,10 @@
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError, Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -114,6 +116,21 @@ class CampaignForm(forms.ModelForm):
 
     class Meta:
         model = Campaign
+        help_texts = {
+            "title": _("What buyers see, e.g. PO Batik Tulis Parang, Batch 3."),
+            "slug": _("The end of the PO's link; letters, digits and dashes."),
+            "opens_at": _("When buyers can start to order (WIB). Paydays (the 25th, the 1st) sell best."),
+            "closes_at": _("When ordering ends (WIB). One to two weeks is usual."),
+            "estimated_ship_date": _("When the goods ship, as promised to buyers before they pay."),
+            "quota_total": _("Most units across all items; never oversold. Empty: no limit."),
+            "per_buyer_limit": _("Most units one buyer (phone or e-mail) may order. Empty: no limit."),
+            "goal_missed_policy": _("What happens at closing when the minimum goal is not reached."),
+            "payment_terms": _("Full payment, or a down payment (DP) with the balance later."),
+            "dp_kind": _("A percentage of each order, or a fixed amount per unit."),
+            "dp_percent": _("For example 50 for half of the order."),
+            "dp_fixed_per_unit_idr": _("Whole rupiah per unit, for example 50000."),
+            "postage_mode": _("How postage (ongkir) is charged; set the rates per province after saving."),
+        }
         fields = [
             "title",
             "slug",
@@ -270,7 +287,11 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.display(description=_("holidays and paydays"))
     def occasion_helper(self, obj):
         if not obj.pk:
-            return _("Save once to see the holidays, cuti bersama and paydays near this window.")
+            return format_html(
+                '<div data-occasions-url="{}">{}</div>',
+                reverse("admin:campaigns_campaign_occasions"),
+                _("Type the window and ship date to see the holidays, cuti bersama and paydays near it."),
+            )
         return render_to_string(
             "admin/campaigns/occasion_helper.html",
             {
@@ -348,12 +369,61 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
+            path("occasions/", self.admin_site.admin_view(self.occasions_view), name="campaigns_campaign_occasions"),
             path(
                 "<int:campaign_id>/postage/",
                 self.admin_site.admin_view(self.postage_view),
                 name="campaigns_campaign_postage",
-            )
+            ),
         ] + super().get_urls()
+
+    def occasions_view(self, request):
+        """The holiday helper for dates typed in a form not saved yet (opens_at, closes_at, ship as YYYY-MM-DD)."""
+        if not self.has_add_permission(request) and not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            opens = datetime.date.fromisoformat(request.GET.get("opens_at", ""))
+            closes = datetime.date.fromisoformat(request.GET.get("closes_at", ""))
+            ship = datetime.date.fromisoformat(request.GET.get("ship", ""))
+        except ValueError:
+            return HttpResponseBadRequest(_("Give the dates as YYYY-MM-DD."))
+        jakarta = timezone.get_current_timezone()
+        opens_at = datetime.datetime.combine(opens, datetime.time(0, 0), tzinfo=jakarta)
+        closes_at = datetime.datetime.combine(closes, datetime.time(23, 59), tzinfo=jakarta)
+        if not opens_at < closes_at <= opens_at + datetime.timedelta(days=366):
+            return HttpResponseBadRequest(_("The window closes after it opens, within a year."))
+        return HttpResponse(
+            render_to_string(
+                "admin/campaigns/occasion_helper.html",
+                {
+                    "occasions": campaign_occasions(opens_at=opens_at, closes_at=closes_at, estimated_ship_date=ship),
+                    "warnings": campaign_warnings(opens_at=opens_at, closes_at=closes_at, estimated_ship_date=ship),
+                },
+            )
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._publish_if_asked(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._publish_if_asked(request, obj)
+        return super().response_change(request, obj)
+
+    def _publish_if_asked(self, request, obj):
+        if "_publish" not in request.POST:
+            return
+        try:
+            campaign_stage_move(campaign=obj, to_stage=Stage.PUBLISHED, now=timezone.now())
+        except CampaignError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            obj.stage = Stage.PUBLISHED
+            self.message_user(
+                request,
+                _("%(campaign)s is published; it opens at its time.") % {"campaign": obj.title},
+                messages.SUCCESS,
+            )
 
     def postage_view(self, request, campaign_id):
         """The 38 provinces with a flat rate and a rate per kg each; empty means not shipped there."""

@@ -256,7 +256,8 @@ class PaymentStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["submitted_at", "order_link", "buyer", "kind", "amount", "expected", "method", "status", "preview"]
+    # What the seller decides on first: the proof, what was sent against what is due now, and the state.
+    list_display = ["preview", "amount", "expected", "status", "order_link", "buyer", "kind", "method", "submitted_at"]
     list_filter = [PaymentStatusFilter, "kind", "method", "order__campaign"]
     search_fields = ["order__number", "order__buyer_name", "from_account_name", "provider_reference"]
     list_select_related = ["order"]
@@ -309,14 +310,14 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("due now"))
     def expected(self, obj):
-        """What the order owes now, beside a waiting payment, so the seller spots partial and over-payments."""
+        """Due now on the order, beside a waiting payment, so the seller spots partial and over-payments."""
         if obj.status != Payment.Status.PENDING:
             return "-"
         return format_rupiah(amount_due_now(obj.order, order_ledger(obj.order)))
 
     @admin.display(description=_("proof"))
     def preview(self, obj):
-        return proof_preview(obj, size=60)
+        return proof_preview(obj, size=160)
 
     @admin.display(description=_("proof"))
     def large_preview(self, obj):

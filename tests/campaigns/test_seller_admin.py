@@ -337,3 +337,29 @@ def test_staff_who_may_only_view_cannot_run_actions(client):
     )
     campaign.refresh_from_db()
     assert campaign.stage == Campaign.Stage.DRAFT
+
+
+def test_a_new_seller_finds_plain_action_names_hints_before_saving_and_a_publish_button(seller_client):
+    CampaignFactory()
+    changelist = seller_client.get(reverse("admin:campaigns_campaign_changelist")).content.decode()
+    assert 'name="index"' in changelist and ">Buka<" not in changelist and ">Go<" not in changelist
+
+    add = seller_client.get(reverse("admin:campaigns_campaign_add")).content.decode()
+    assert 'name="_publish"' in add and "data-occasions-url" in add
+    assert "Paydays" in add or "gajian" in add  # the window's help text
+    hints = seller_client.get(
+        reverse("admin:campaigns_campaign_occasions"),
+        {"opens_at": "2027-03-01", "closes_at": "2027-03-20", "ship": "2027-03-25"},
+    )
+    assert hints.status_code == 200 and "<" in hints.content.decode()
+    junk = seller_client.get(reverse("admin:campaigns_campaign_occasions"), {"opens_at": "kemarin"})
+    assert junk.status_code == 400
+
+
+def test_save_and_publish_publishes_the_new_campaign(seller_client):
+    product = product_with_grid({"Ukuran": ["S", "M"]}, base_price_idr=100_000)
+    response = seller_client.post(
+        reverse("admin:campaigns_campaign_add"), {**_campaign_form(product), "_publish": "Simpan dan terbitkan"}
+    )
+    assert response.status_code == 302
+    assert Campaign.objects.get(slug="po-batik-kawung-1").stage == Campaign.Stage.PUBLISHED

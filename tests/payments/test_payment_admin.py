@@ -9,7 +9,7 @@ from orders.models import Order
 from payments.models import Payment, Refund
 from payments.services import order_cancel, payment_submit
 from tests.factories import place_order
-from tests.payments.conftest import png_upload
+from tests.payments.conftest import png_upload, submit_transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +130,13 @@ def test_the_order_admin_shows_money_payments_and_refunds(seller_client, campaig
     html = seller_client.get(reverse("admin:orders_order_change", args=[payment.order_id])).content.decode()
     assert 'id="payments-group"' in html and 'id="refunds-group"' in html
     assert reverse("payments:proof_staff", args=[payment.pk]) in html
+
+
+def test_the_payment_list_puts_the_proof_the_amount_due_now_and_the_status_first(seller_client, campaign):
+    from payments.admin import PaymentAdmin
+
+    assert PaymentAdmin.list_display[:4] == ["preview", "amount", "expected", "status"]
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    submit_transfer(order, order.first_transfer_idr)
+    html = seller_client.get(reverse("admin:payments_payment_changelist")).content.decode()
+    assert "max-width:160px" in html  # a proof one can read, not a stamp
