@@ -59,30 +59,37 @@ def message_queue(
     to_email: str | None = None,
     to_phone: str | None = None,
     language: str | None = None,
+    new: bool = False,
 ) -> Message:
-    """Write the message for `key` in the current transaction, unless it exists; returns the row."""
+    """Write the message for `key` in the current transaction, unless it exists; returns the row.
+
+    `new`: the caller knows no row has this key yet (a key naming an order just
+    created), so it is inserted without looking first.
+    """
     if kind not in RENDERERS:
         raise ValueError(f"No renderer for message kind {kind!r}.")
     if audience == Message.Audience.BUYER and order is not None:
         to_email = order.email if to_email is None else to_email
         to_phone = order.phone if to_phone is None else to_phone
         language = language or order.language
-    message, created = Message.objects.get_or_create(
-        key=key,
-        defaults={
-            "kind": kind,
-            "audience": audience,
-            "order": order,
-            "to_email": to_email or "",
-            "to_phone": to_phone or "",
-            "language": language or settings.LANGUAGE_CODE,
-            "params": params or {},
-            "status": Message.Status.PENDING if to_email else Message.Status.NO_EMAIL,
-            # Delivery runs on the real clock, whatever `now` a job or test passes.
-            "next_attempt_at": timezone.now(),
-            "created_at": now,
-        },
-    )
+    lookup = Message.objects.create if new else None
+    defaults = {
+        "kind": kind,
+        "audience": audience,
+        "order": order,
+        "to_email": to_email or "",
+        "to_phone": to_phone or "",
+        "language": language or settings.LANGUAGE_CODE,
+        "params": params or {},
+        "status": Message.Status.PENDING if to_email else Message.Status.NO_EMAIL,
+        # Delivery runs on the real clock, whatever `now` a job or test passes.
+        "next_attempt_at": timezone.now(),
+        "created_at": now,
+    }
+    if lookup is not None:
+        message, created = lookup(key=key, **defaults), True
+    else:
+        message, created = Message.objects.get_or_create(key=key, defaults=defaults)
     if created and message.status == Message.Status.PENDING:
         transaction.on_commit(lambda: message_nudge(message_id=message.pk))
     return message

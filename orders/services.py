@@ -1,12 +1,14 @@
 import datetime
+import logging
 import secrets
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, PositiveIntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -27,6 +29,8 @@ from .outbox import message_queue
 
 Status = Order.Status
 Plan = Order.PaymentPlan
+# DEBUG lines with how long each checkout held the campaign lock (bench/flash.py reads them).
+lock_logger = logging.getLogger("orders.lock")
 
 # The one table of allowed moves; every move goes through order_transition.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -203,10 +207,14 @@ def _units_release(order: Order) -> None:
 
 
 def _units_reserve(*, campaign: Campaign, per_item: dict[int, int]) -> None:
-    for campaign_item_id in sorted(per_item):
-        CampaignItem.objects.filter(pk=campaign_item_id).update(
-            units_reserved=F("units_reserved") + per_item[campaign_item_id]
+    """One statement for the items (already locked, in id order), one for the campaign."""
+    CampaignItem.objects.filter(pk__in=per_item).update(
+        units_reserved=F("units_reserved")
+        + Case(
+            *[When(pk=item_id, then=Value(quantity)) for item_id, quantity in per_item.items()],
+            output_field=PositiveIntegerField(),
         )
+    )
     Campaign.objects.filter(pk=campaign.pk).update(units_reserved=F("units_reserved") + sum(per_item.values()))
 
 
@@ -293,169 +301,231 @@ def order_place(
     asks the buyer to look again before anything is ordered.
 
     The campaign row is locked first, then its items in id order, so the
-    quota checks and the reservation happen as one step under any rush.
+    quota checks and the reservation happen as one step under any rush. All
+    that does not count units runs before the lock (what the lines are, the
+    postage, a free kode unik, the order's number), so a flash PO's lock is
+    held for a handful of short statements per order.
     """
     if not terms_accepted:
         raise InvalidOrder(_("Read and accept the PO terms to order."))
     wanted = _validate_lines(lines)
     phone = phone_normalise(buyer.phone)
     email = buyer.email.strip().lower()
+    if payment_plan not in Plan.values:
+        raise InvalidOrder(_("Choose how to pay."))
 
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
-        if campaign.status_at(now) != Campaign.Status.OPEN:
-            raise CampaignNotOpen(_closed_message(campaign, now))
-        if payment_plan not in Plan.values:
-            raise InvalidOrder(_("Choose how to pay."))
-        if payment_plan == Plan.DOWN_PAYMENT and not campaign.allows_down_payment:
-            raise InvalidOrder(_("This PO takes full payment only."))
-        if payment_plan == Plan.FULL and campaign.payment_terms == Campaign.PaymentTerms.DP_REQUIRED:
-            raise InvalidOrder(_("This PO takes a DP first; the balance follows later."))
+    campaign = Campaign.objects.get(pk=campaign_id)
+    _check_open_and_plan(campaign, payment_plan, now)
+    catalog = {
+        item.pk: item
+        for item in CampaignItem.objects.filter(
+            campaign_id=campaign_id, pk__in=wanted, variant__is_active=True, variant__product__is_active=True
+        )
+        .select_related("variant__product")
+        .prefetch_related("variant__option_values")
+    }
+    if set(catalog) != set(wanted):
+        raise InvalidOrder(_("A chosen variant is not sold in this PO any more; choose again."))
+    weight = order_weight_grams((catalog[item_id], line.quantity) for item_id, line in wanted.items())
+    try:
+        postage = postage_quote(campaign=campaign, province=buyer.province.strip(), weight_grams=weight)
+    except NoPostageToProvince as error:
+        raise InvalidOrder(str(error)) from error
+    if expected_postage_idr is not None and expected_postage_idr != postage.amount_idr:
+        raise PostageChanged(postage_idr=postage.amount_idr)
 
-        items = {
-            item.pk: item
-            for item in CampaignItem.objects.select_for_update(of=("self",))
-            .filter(campaign=campaign, pk__in=wanted, variant__is_active=True, variant__product__is_active=True)
-            .select_related("variant__product")
-            .prefetch_related("variant__option_values")
-            .order_by("pk")
-        }
-        if set(items) != set(wanted):
-            raise InvalidOrder(_("A chosen variant is not sold in this PO any more; choose again."))
-
-        for item_id, line in wanted.items():
-            item = items[item_id]
-            if item.quota is not None and item.quota - item.units_reserved < line.quantity:
-                raise QuotaExceeded(label=str(item.variant), units_left=max(item.quota - item.units_reserved, 0))
-        units = sum(line.quantity for line in wanted.values())
-        if campaign.quota_total is not None and campaign.quota_total - campaign.units_reserved < units:
-            raise QuotaExceeded(label=campaign.title, units_left=campaign.units_left)
-        if client_key and settings.UNPAID_ORDERS_PER_CLIENT:
-            unpaid = Order.objects.filter(
-                campaign=campaign, client_key=client_key, status=Status.PENDING_PAYMENT
-            ).count()
-            if unpaid >= settings.UNPAID_ORDERS_PER_CLIENT:
-                raise InvalidOrder(
-                    _("You already have %(count)d unpaid orders in this PO: pay or cancel one before ordering again.")
-                    % {"count": unpaid}
-                )
-        if campaign.per_buyer_limit is not None:
-            already = _buyer_units_already(campaign=campaign, phone=phone, email=email)
-            if already + units > campaign.per_buyer_limit:
-                raise BuyerLimitExceeded(limit=campaign.per_buyer_limit, already=already)
-
-        weight = order_weight_grams((items[item_id], line.quantity) for item_id, line in wanted.items())
+    for _attempt in range(5):
+        expected = order_quote(
+            campaign=campaign,
+            prices_and_quantities=[(catalog[item_id].price_idr, line.quantity) for item_id, line in wanted.items()],
+            postage=postage,
+        ).first_payment_idr(payment_plan)
+        code = _unique_code_pick(expected)
+        order_id = _order_id_reserve()
+        started = time.perf_counter()
         try:
-            postage = postage_quote(campaign=campaign, province=buyer.province.strip(), weight_grams=weight)
-        except NoPostageToProvince as error:
-            raise InvalidOrder(str(error)) from error
-        if expected_postage_idr is not None and expected_postage_idr != postage.amount_idr:
-            raise PostageChanged(postage_idr=postage.amount_idr)
-        quote = order_quote(
-            campaign=campaign,
-            prices_and_quantities=[(items[item_id].price_idr, line.quantity) for item_id, line in wanted.items()],
-            postage=postage,
-        )
-        order = _order_create_with_unique_code(
-            campaign=campaign,
-            payment_plan=payment_plan,
-            buyer=buyer,
-            phone=phone,
-            email=email,
-            units=units,
-            total=quote.total_idr,
-            first_payment=quote.first_payment_idr(payment_plan),
-            postage=postage,
-            weight_grams=weight,
-            language=language,
-            client_key=client_key,
-            now=now,
-        )
-        OrderLine.objects.bulk_create(
-            [
-                OrderLine(
-                    order=order,
-                    campaign_item=items[item_id],
-                    variant=items[item_id].variant,
-                    product_name=items[item_id].variant.product.name,
-                    variant_label=items[item_id].variant.label,
-                    sku=items[item_id].variant.sku,
-                    unit_price_idr=items[item_id].price_idr,
-                    quantity=line.quantity,
-                    line_total_idr=items[item_id].price_idr * line.quantity,
-                    note=line.note.strip()[:200],
+            with transaction.atomic():
+                locked_at = time.perf_counter()
+                order = _order_place_locked(
+                    campaign_id=campaign_id,
+                    wanted=wanted,
+                    catalog=catalog,
+                    buyer=buyer,
+                    phone=phone,
+                    email=email,
+                    payment_plan=payment_plan,
+                    postage=postage,
+                    weight_grams=weight,
+                    expected_first_payment=expected,
+                    unique_code=code,
+                    order_id=order_id,
+                    language=language,
+                    client_key=client_key,
+                    now=now,
                 )
-                for item_id, line in wanted.items()
-            ]
+        except IntegrityError as error:
+            if not _is_transfer_amount_clash(error):
+                raise
+            continue  # another unpaid order took this amount at the same moment (any campaign): pick again
+        done = time.perf_counter()
+        lock_logger.debug(
+            "order %s: campaign lock held %.2f ms, %.2f ms in all",
+            order.number,
+            (done - locked_at) * 1000,
+            (done - started) * 1000,
         )
-        _units_reserve(campaign=campaign, per_item={item_id: line.quantity for item_id, line in wanted.items()})
-        OrderEvent.objects.create(order=order, at=now, from_status="", to_status=order.status, actor_label=BUYER)
-        message_queue(kind="order_placed", key=f"order:{order.pk}:placed", order=order, now=now)
-    return order
+        return order
+    raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
 
 
-def _order_create_with_unique_code(
+def _check_open_and_plan(campaign: Campaign, payment_plan: str, now: datetime.datetime) -> None:
+    if campaign.status_at(now) != Campaign.Status.OPEN:
+        raise CampaignNotOpen(_closed_message(campaign, now))
+    if payment_plan == Plan.DOWN_PAYMENT and not campaign.allows_down_payment:
+        raise InvalidOrder(_("This PO takes full payment only."))
+    if payment_plan == Plan.FULL and campaign.payment_terms == Campaign.PaymentTerms.DP_REQUIRED:
+        raise InvalidOrder(_("This PO takes a DP first; the balance follows later."))
+
+
+def _unique_code_pick(first_payment_idr: int) -> int:
+    free = _free_unique_codes(first_payment_idr)
+    if not free:
+        raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
+    return secrets.choice(free)
+
+
+def _order_id_reserve() -> int | None:
+    """The next order id from PostgreSQL's sequence, taken outside the lock; None elsewhere (SQLite)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def _is_transfer_amount_clash(error: IntegrityError) -> bool:
+    text = str(error)
+    return "order_unpaid_transfer_amount_unique" in text or "orders_order.first_transfer_idr" in text
+
+
+def _order_number(order_id: int, now: datetime.datetime) -> str:
+    return f"PO-{timezone.localtime(now):%y%m}-{order_id:05d}"
+
+
+def _order_place_locked(
     *,
-    campaign,
-    payment_plan,
+    campaign_id,
+    wanted,
+    catalog,
     buyer,
     phone,
     email,
-    units,
-    total,
-    first_payment,
+    payment_plan,
     postage,
     weight_grams,
+    expected_first_payment,
+    unique_code,
+    order_id,
     language,
     client_key,
     now,
 ) -> Order:
-    """Create the order with a kode unik that no other unpaid order's amount uses.
+    """What must happen under the campaign lock: check and reserve the units, write the order."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    _check_open_and_plan(campaign, payment_plan, now)
+    locked = {
+        row[0]: row
+        for row in CampaignItem.objects.select_for_update(of=("self",))
+        .filter(campaign_id=campaign_id, pk__in=wanted, variant__is_active=True, variant__product__is_active=True)
+        .order_by("pk")
+        .values_list("pk", "price_idr", "quota", "units_reserved")
+    }
+    if set(locked) != set(wanted):
+        raise InvalidOrder(_("A chosen variant is not sold in this PO any more; choose again."))
+    for item_id, line in wanted.items():
+        _pk, _price, quota, reserved = locked[item_id]
+        if quota is not None and quota - reserved < line.quantity:
+            raise QuotaExceeded(label=str(catalog[item_id].variant), units_left=max(quota - reserved, 0))
+    units = sum(line.quantity for line in wanted.values())
+    if campaign.quota_total is not None and campaign.quota_total - campaign.units_reserved < units:
+        raise QuotaExceeded(label=campaign.title, units_left=campaign.units_left)
+    if client_key and settings.UNPAID_ORDERS_PER_CLIENT:
+        unpaid = Order.objects.filter(campaign=campaign, client_key=client_key, status=Status.PENDING_PAYMENT).count()
+        if unpaid >= settings.UNPAID_ORDERS_PER_CLIENT:
+            raise InvalidOrder(
+                _("You already have %(count)d unpaid orders in this PO: pay or cancel one before ordering again.")
+                % {"count": unpaid}
+            )
+    if campaign.per_buyer_limit is not None:
+        already = _buyer_units_already(campaign=campaign, phone=phone, email=email)
+        if already + units > campaign.per_buyer_limit:
+            raise BuyerLimitExceeded(limit=campaign.per_buyer_limit, already=already)
 
-    The database enforces it (a partial unique index); an order placed at the
-    same moment in another campaign may take the same code, so try another.
-    """
-    for _attempt in range(5):
-        free = _free_unique_codes(first_payment)
-        if not free:
-            break
-        code = secrets.choice(free)
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(
-                    campaign=campaign,
-                    payment_plan=payment_plan,
-                    buyer_name=buyer.name.strip(),
-                    phone=phone,
-                    email=email,
-                    email_key=email_key(email) if email else "",
-                    client_key=client_key,
-                    province=buyer.province.strip(),
-                    city=buyer.city.strip(),
-                    district=buyer.district.strip(),
-                    postal_code=buyer.postal_code.strip(),
-                    street=buyer.street.strip(),
-                    note=buyer.note.strip(),
-                    units=units,
-                    total_idr=total,
-                    postage_idr=postage.amount_idr,
-                    postage_final=not postage.is_estimate,
-                    weight_grams=weight_grams,
-                    first_payment_idr=first_payment,
-                    unique_code=code,
-                    first_transfer_idr=first_payment + code,
-                    payment_deadline=now + datetime.timedelta(hours=campaign.unpaid_expiry_hours),
-                    balance_due_date=campaign.balance_due_date if first_payment < total else None,
-                    terms_accepted_at=now,
-                    language=language,
-                    created_at=now,
-                )
-        except IntegrityError:
-            continue
-        order.number = f"PO-{timezone.localtime(now):%y%m}-{order.pk:05d}"
-        order.save(update_fields=["number"])
-        return order
-    raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
+    prices = {item_id: locked[item_id][1] for item_id in wanted}
+    quote = order_quote(
+        campaign=campaign,
+        prices_and_quantities=[(prices[item_id], line.quantity) for item_id, line in wanted.items()],
+        postage=postage,
+    )
+    first_payment = quote.first_payment_idr(payment_plan)
+    if first_payment != expected_first_payment:
+        # The seller changed a price since the lines were read: the code must fit the new amount.
+        unique_code = _unique_code_pick(first_payment)
+    order = Order(
+        id=order_id,
+        number=_order_number(order_id, now) if order_id else None,
+        campaign=campaign,
+        payment_plan=payment_plan,
+        buyer_name=buyer.name.strip(),
+        phone=phone,
+        email=email,
+        email_key=email_key(email) if email else "",
+        client_key=client_key,
+        province=buyer.province.strip(),
+        city=buyer.city.strip(),
+        district=buyer.district.strip(),
+        postal_code=buyer.postal_code.strip(),
+        street=buyer.street.strip(),
+        note=buyer.note.strip(),
+        units=units,
+        total_idr=quote.total_idr,
+        postage_idr=postage.amount_idr,
+        postage_final=not postage.is_estimate,
+        weight_grams=weight_grams,
+        first_payment_idr=first_payment,
+        unique_code=unique_code,
+        first_transfer_idr=first_payment + unique_code,
+        payment_deadline=now + datetime.timedelta(hours=campaign.unpaid_expiry_hours),
+        balance_due_date=campaign.balance_due_date if first_payment < quote.total_idr else None,
+        terms_accepted_at=now,
+        language=language,
+        created_at=now,
+    )
+    order.save(force_insert=True)
+    if order.number is None:
+        order.number = _order_number(order.pk, now)
+        Order.objects.filter(pk=order.pk).update(number=order.number)
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                campaign_item_id=item_id,
+                variant_id=catalog[item_id].variant_id,
+                product_name=catalog[item_id].variant.product.name,
+                variant_label=catalog[item_id].variant.label,
+                sku=catalog[item_id].variant.sku,
+                unit_price_idr=prices[item_id],
+                quantity=line.quantity,
+                line_total_idr=prices[item_id] * line.quantity,
+                note=line.note.strip()[:200],
+            )
+            for item_id, line in wanted.items()
+        ]
+    )
+    _units_reserve(campaign=campaign, per_item={item_id: line.quantity for item_id, line in wanted.items()})
+    OrderEvent.objects.create(order=order, at=now, from_status="", to_status=order.status, actor_label=BUYER)
+    message_queue(kind="order_placed", key=f"order:{order.pk}:placed", order=order, now=now, new=True)
+    return order
 
 
 def order_expire_overdue(*, now: datetime.datetime) -> int:

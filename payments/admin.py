@@ -258,6 +258,7 @@ class PaymentStatusFilter(admin.SimpleListFilter):
 class PaymentAdmin(admin.ModelAdmin):
     # What the seller decides on first: the proof, what was sent against what is due now, and the state.
     list_display = ["preview", "amount", "expected", "status", "order_link", "buyer", "kind", "method", "submitted_at"]
+    list_display_links = ["amount"]
     list_filter = [PaymentStatusFilter, "kind", "method", "order__campaign"]
     search_fields = ["order__number", "order__buyer_name", "from_account_name", "provider_reference"]
     list_select_related = ["order"]

@@ -140,7 +140,7 @@ def order_cancel_view(request, token):
     order = _buyer_order(token)
     form = CancelForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Tick \u201cYes, cancel my order\u201d to cancel; nothing was changed."))
+        messages.error(request, _("Tick “Yes, cancel my order” to cancel; nothing was changed."))
         return redirect(order)
     reason = form.cleaned_data["reason"]
     try:

@@ -14,3 +14,10 @@ def privacy(request):
         "privacy.html",
         {"profile": shop_profile(), "retention_days": settings.PERSONAL_DATA_DAYS},
     )
+
+
+def bare(request):
+    """The smallest Django answer on this server: the benchmark's baseline (BENCHMARK_VIEWS only)."""
+    from django.http import HttpResponse
+
+    return HttpResponse("ok", content_type="text/plain")

@@ -308,6 +308,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 LOGIN_URL = "admin:login"
+# The benchmark's baseline view at /_bench/bare/ (bench/flash.py sets it); off in a real shop.
+BENCHMARK_VIEWS = env.bool("BENCHMARK_VIEWS", default=False)
 # Importing shipments changes orders: it needs the change permission.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 

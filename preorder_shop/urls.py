@@ -8,7 +8,7 @@ import orders.converters  # noqa: F401 - registers <token:> and <id:>
 from payments.views import order_page
 
 from .health import health
-from .pages import privacy
+from .pages import bare, privacy
 
 admin.site.site_header = _("Prapesan seller admin")
 admin.site.site_title = _("Prapesan")
@@ -26,6 +26,9 @@ urlpatterns = [
     path("pesanan/<token:token>/", order_page, name="order_page"),
     path("", include("campaigns.urls")),
 ]
+
+if settings.BENCHMARK_VIEWS:
+    urlpatterns.insert(0, path("_bench/bare/", bare))
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
