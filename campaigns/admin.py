@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.admin import image_preview
 from catalog.models import Product, Variant
+from catalog.page_cache import pages_changed
 
 from .exceptions import CampaignError
 from .models import Campaign, CampaignItem, CampaignUpdate
@@ -319,6 +321,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 obj.save(update_fields=fields)
         if "image" in form.changed_data and obj.image:
             campaign_image_renditions_make(campaign=obj)
+        transaction.on_commit(pages_changed)
         for warning in campaign_warnings(
             opens_at=obj.opens_at, closes_at=obj.closes_at, estimated_ship_date=obj.estimated_ship_date
         ):
@@ -340,6 +343,7 @@ class CampaignAdmin(admin.ModelAdmin):
             )
 
     def _save_items(self, request, formset):
+        transaction.on_commit(pages_changed)
         items = formset.save(commit=False)
         for item in items:
             if item.pk:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from catalog.images import image_renditions_make
 from catalog.models import Variant
+from catalog.page_cache import pages_changed
 
 from .exceptions import CampaignStageMoveNotAllowed
 from .models import Campaign, CampaignItem, CampaignUpdate
@@ -57,6 +58,7 @@ def campaign_stage_move(*, campaign: Campaign, to_stage: str, now: datetime.date
         )
     campaign.stage = to_stage
     campaign.save(update_fields=["stage"])
+    transaction.on_commit(pages_changed)
     return campaign
 
 
@@ -82,6 +84,7 @@ def campaign_update_post(
     if new_estimated_ship_date and new_estimated_ship_date != campaign.estimated_ship_date:
         campaign.estimated_ship_date = new_estimated_ship_date
         campaign.save(update_fields=["estimated_ship_date"])
+    transaction.on_commit(pages_changed)
     return update
 
 
@@ -100,6 +103,7 @@ def campaign_items_add_variants(*, campaign: Campaign, variants: list[Variant]) 
         present.add(variant.pk)
         position += 1
     CampaignItem.objects.bulk_create(new_items)
+    transaction.on_commit(pages_changed)
     return len(new_items)
 
 

@@ -6,6 +6,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from catalog.page_cache import page_get, page_key, page_set
+
 from .models import Campaign
 from .selectors import (
     campaign_cover_image,
@@ -40,13 +42,18 @@ def _card(campaign: Campaign, now) -> CampaignCard:
 
 @require_safe
 def home(request):
-    now = timezone.now()
-    context = {
-        "open_cards": [_card(campaign, now) for campaign in campaign_list_open(now=now)],
-        "coming_cards": [_card(campaign, now) for campaign in campaign_list_coming_soon(now=now)],
-        "closed_cards": [_card(campaign, now) for campaign in campaign_list_recently_closed(now=now)],
-    }
-    return render(request, "campaigns/home.html", context)
+    key = page_key(request, "home")
+    page = page_get(key)
+    if page is None:
+        now = timezone.now()
+        context = {
+            "open_cards": [_card(campaign, now) for campaign in campaign_list_open(now=now)],
+            "coming_cards": [_card(campaign, now) for campaign in campaign_list_coming_soon(now=now)],
+            "closed_cards": [_card(campaign, now) for campaign in campaign_list_recently_closed(now=now)],
+        }
+        page = {"body": render_to_string("campaigns/_home_body.html", context, request=request)}
+        page_set(key, page)
+    return render(request, "campaigns/home.html", page)
 
 
 def _share_links(*, url: str, caption: str) -> dict[str, str]:
@@ -59,19 +66,29 @@ def _share_links(*, url: str, caption: str) -> dict[str, str]:
 
 @require_safe
 def campaign_detail(request, slug):
-    now = timezone.now()
-    campaign = campaign_get_for_page(slug=slug)
-    card = _card(campaign, now)
-    url = request.build_absolute_uri(campaign.get_absolute_url())
-    caption = render_to_string("campaigns/share_caption.txt", {"card": card}, request=request).strip()
-    context = {
-        "card": card,
-        "campaign": campaign,
-        "offers": campaign_offers(campaign=campaign),
-        "updates": list(campaign.updates.all()),
-        "share_url": url,
-        "share_caption": caption,
-        "share_links": _share_links(url=url, caption=caption),
-        "og_image_url": request.build_absolute_uri(card.cover_image.url) if card.cover_image else "",
-    }
-    return render(request, "campaigns/campaign_detail.html", context)
+    key = page_key(request, f"campaign:{slug}")
+    page = page_get(key)
+    if page is None:
+        now = timezone.now()
+        campaign = campaign_get_for_page(slug=slug)
+        card = _card(campaign, now)
+        url = request.build_absolute_uri(campaign.get_absolute_url())
+        caption = render_to_string("campaigns/share_caption.txt", {"card": card}, request=request).strip()
+        context = {
+            "card": card,
+            "campaign": campaign,
+            "offers": campaign_offers(campaign=campaign),
+            "updates": list(campaign.updates.all()),
+            "share_url": url,
+            "share_caption": caption,
+            "share_links": _share_links(url=url, caption=caption),
+            "og_image_url": request.build_absolute_uri(card.cover_image.url) if card.cover_image else "",
+        }
+        page = {
+            "title": campaign.title,
+            "description": caption,
+            "meta": render_to_string("campaigns/_campaign_meta.html", context, request=request),
+            "body": render_to_string("campaigns/_campaign_body.html", context, request=request),
+        }
+        page_set(key, page)
+    return render(request, "campaigns/campaign_detail.html", page)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,7 @@ from django.utils.translation import ngettext
 
 from .models import Category, OptionType, Product, ProductImage, ShopProfile, Variant
 from .money import format_rupiah
+from .page_cache import pages_changed
 from .services import option_type_set_values, option_values_parse, product_image_renditions_make, variant_grid_generate
 
 
@@ -153,6 +155,10 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.display(description=_("variants"), ordering="variant_total")
     def variant_count(self, obj):
         return obj.variant_total
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(pages_changed)
 
     def save_formset(self, request, form, formset, change):
         super().save_formset(request, form, formset, change)

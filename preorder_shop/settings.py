@@ -215,6 +215,8 @@ else:
         }
     }
 RATELIMIT_USE_CACHE = "default"
+# Buyers' pages (home, campaign) are served from the cache this long; the seller's changes show at once.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=5)
 RATELIMIT_IP_META_KEY = "preorder_shop.client.client_ip"
 CHECKOUT_RATE = env("CHECKOUT_RATE", default="10/m")
 LOOKUP_RATE = env("LOOKUP_RATE", default="5/m")
