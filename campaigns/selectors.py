@@ -1,7 +1,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from catalog.models import OptionValue, Product, ProductImage
@@ -31,30 +31,26 @@ def _with_items(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
 
 
 def campaign_list_open(*, now: datetime.datetime) -> QuerySet[Campaign]:
-    return _with_items(
-        Campaign.objects.filter(stage=Stage.PUBLISHED, opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
-    )
+    return Campaign.objects.filter(stage=Stage.PUBLISHED, opens_at__lte=now, closes_at__gt=now).order_by("closes_at")
 
 
 def campaign_list_coming_soon(*, now: datetime.datetime) -> QuerySet[Campaign]:
-    return _with_items(Campaign.objects.filter(stage=Stage.PUBLISHED, opens_at__gt=now).order_by("opens_at"))
+    return Campaign.objects.filter(stage=Stage.PUBLISHED, opens_at__gt=now).order_by("opens_at")
 
 
 def campaign_list_recently_closed(*, now: datetime.datetime) -> QuerySet[Campaign]:
-    return _with_items(
-        Campaign.objects.filter(
-            stage__in=[
-                Stage.PUBLISHED,
-                Stage.TALLYING,
-                Stage.IN_PRODUCTION,
-                Stage.SHIPPING,
-                Stage.COMPLETED,
-                Stage.FAILED,
-            ],
-            closes_at__lte=now,
-            closes_at__gt=now - datetime.timedelta(days=RECENTLY_CLOSED_DAYS),
-        ).order_by("-closes_at")
-    )
+    return Campaign.objects.filter(
+        stage__in=[
+            Stage.PUBLISHED,
+            Stage.TALLYING,
+            Stage.IN_PRODUCTION,
+            Stage.SHIPPING,
+            Stage.COMPLETED,
+            Stage.FAILED,
+        ],
+        closes_at__lte=now,
+        closes_at__gt=now - datetime.timedelta(days=RECENTLY_CLOSED_DAYS),
+    ).order_by("-closes_at")
 
 
 @dataclass
@@ -103,18 +99,9 @@ class VariantGrid:
 
 
 def campaign_get_for_page(*, slug: str) -> Campaign:
-    """A campaign buyers may see (not a draft), with everything its page shows."""
-    items = _items_on_sale()
+    """A campaign buyers may see (not a draft), with its updates; items come per product (campaign_offers_for)."""
     return get_object_or_404(
         Campaign.objects.exclude(stage=Stage.DRAFT).prefetch_related(
-            Prefetch("items", queryset=items),
-            Prefetch(
-                "items__variant__option_values",
-                queryset=OptionValue.objects.select_related("option_type").order_by(
-                    "option_type__position", "option_type_id", "position", "pk"
-                ),
-            ),
-            Prefetch("items__variant__product__images", queryset=ProductImage.objects.order_by("position", "pk")),
             Prefetch("updates", queryset=CampaignUpdate.objects.order_by("-posted_at", "-pk")),
         ),
         slug=slug,
@@ -156,3 +143,110 @@ def campaign_units_left(campaign: Campaign) -> int | None:
     if item_lefts and None not in item_lefts:
         return sum(item_lefts)
     return None
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    lowest_price_idr: int | None
+    units_left: int | None
+    cover_image: object  # a FieldFile, or None
+
+
+def campaign_card_facts(*, campaigns: list[Campaign]) -> dict[int, CardFacts]:
+    """Lowest price, units left and cover picture per campaign, by aggregation: two queries
+    however many items the campaigns have."""
+    from django.db.models import Count, IntegerField, Min, OuterRef, Subquery, Sum
+    from django.db.models.functions import Greatest
+
+    if not campaigns:
+        return {}
+    on_sale = Q(items__variant__is_active=True, items__variant__product__is_active=True)
+    limited = on_sale & Q(items__quota__isnull=False)
+    first_image = ProductImage.objects.filter(
+        product__is_active=True,
+        product__variants__is_active=True,
+        product__variants__campaign_items__campaign=OuterRef("pk"),
+    ).order_by("product__variants__campaign_items__position", "position", "pk")
+    rows = (
+        Campaign.objects.filter(pk__in=[campaign.pk for campaign in campaigns])
+        .annotate(
+            lowest=Min("items__price_idr", filter=on_sale),
+            item_count=Count("items", filter=on_sale),
+            unlimited=Count("items", filter=on_sale & Q(items__quota__isnull=True)),
+            limited_left=Sum(
+                Greatest(F("items__quota") - F("items__units_reserved"), 0), filter=limited, output_field=IntegerField()
+            ),
+            image_name=Subquery(first_image.values("image")[:1]),
+            image_widths=Subquery(first_image.values("rendition_widths")[:1]),
+        )
+        .values("pk", "lowest", "item_count", "unlimited", "limited_left", "image_name", "image_widths")
+    )
+    by_pk = {campaign.pk: campaign for campaign in campaigns}
+    facts = {}
+    for row in rows:
+        campaign = by_pk[row["pk"]]
+        items_left = None if row["unlimited"] or not row["item_count"] else (row["limited_left"] or 0)
+        if campaign.units_left is not None:
+            left = campaign.units_left if items_left is None else min(campaign.units_left, items_left)
+        else:
+            left = items_left
+        if campaign.image:
+            cover = campaign.image
+        elif row["image_name"]:
+            cover = ProductImage(image=row["image_name"], rendition_widths=row["image_widths"] or []).image
+        else:
+            cover = None
+        facts[campaign.pk] = CardFacts(lowest_price_idr=row["lowest"], units_left=left, cover_image=cover)
+    return facts
+
+
+@dataclass(frozen=True)
+class ProductSummary:
+    product_id: int
+    name: str
+    variants: int
+    lowest_price_idr: int
+
+
+def campaign_product_summaries(*, campaign: Campaign) -> list[ProductSummary]:
+    """The campaign's products in item order, with how many variants each sells: one query."""
+    from django.db.models import Count, Min
+
+    rows = (
+        _items_on_sale()
+        .filter(campaign=campaign)
+        .values("variant__product_id", "variant__product__name")
+        .annotate(variants=Count("pk"), lowest=Min("price_idr"), first=Min("position"))
+        .order_by("first", "variant__product_id")
+    )
+    return [
+        ProductSummary(
+            product_id=row["variant__product_id"],
+            name=row["variant__product__name"],
+            variants=row["variants"],
+            lowest_price_idr=row["lowest"],
+        )
+        for row in rows
+    ]
+
+
+def campaign_offers_for(*, campaign: Campaign, product_ids: list[int]) -> list[ProductOffer]:
+    """The offers of some of the campaign's products, with what their pickers show."""
+    items = (
+        _items_on_sale()
+        .filter(campaign=campaign, variant__product_id__in=product_ids)
+        .prefetch_related(
+            Prefetch(
+                "variant__option_values",
+                queryset=OptionValue.objects.select_related("option_type").order_by(
+                    "option_type__position", "option_type_id", "position", "pk"
+                ),
+            ),
+            Prefetch("variant__product__images", queryset=ProductImage.objects.order_by("position", "pk")),
+        )
+    )
+    offers: dict[int, ProductOffer] = {}
+    for item in items:
+        item.campaign = campaign  # units_left reads the campaign's quota: no query per item
+        offers.setdefault(item.variant.product_id, ProductOffer(product=item.variant.product)).items.append(item)
+    return [offers[product_id] for product_id in product_ids if product_id in offers]

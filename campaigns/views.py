@@ -10,14 +10,13 @@ from catalog.page_cache import page_get, page_key, page_set
 
 from .models import Campaign
 from .selectors import (
-    campaign_cover_image,
+    campaign_card_facts,
     campaign_get_for_page,
     campaign_list_coming_soon,
     campaign_list_open,
     campaign_list_recently_closed,
-    campaign_lowest_price_idr,
-    campaign_offers,
-    campaign_units_left,
+    campaign_offers_for,
+    campaign_product_summaries,
 )
 
 
@@ -30,14 +29,24 @@ class CampaignCard:
     units_left: int | None
 
 
-def _card(campaign: Campaign, now) -> CampaignCard:
-    return CampaignCard(
-        campaign=campaign,
-        status=campaign.status_at(now),
-        cover_image=campaign_cover_image(campaign),
-        lowest_price_idr=campaign_lowest_price_idr(campaign),
-        units_left=campaign_units_left(campaign),
-    )
+def _cards(campaigns, now) -> list[CampaignCard]:
+    """Cards from aggregates: the work does not grow with how many items a campaign sells."""
+    campaigns = list(campaigns)
+    facts = campaign_card_facts(campaigns=campaigns)
+    return [
+        CampaignCard(
+            campaign=campaign,
+            status=campaign.status_at(now),
+            cover_image=facts[campaign.pk].cover_image,
+            lowest_price_idr=facts[campaign.pk].lowest_price_idr,
+            units_left=facts[campaign.pk].units_left,
+        )
+        for campaign in campaigns
+    ]
+
+
+# Variants drawn on the first view of a campaign page; larger POs show their other products folded.
+VARIANTS_ON_FIRST_VIEW = 150
 
 
 @require_safe
@@ -47,9 +56,9 @@ def home(request):
     if page is None:
         now = timezone.now()
         context = {
-            "open_cards": [_card(campaign, now) for campaign in campaign_list_open(now=now)],
-            "coming_cards": [_card(campaign, now) for campaign in campaign_list_coming_soon(now=now)],
-            "closed_cards": [_card(campaign, now) for campaign in campaign_list_recently_closed(now=now)],
+            "open_cards": _cards(campaign_list_open(now=now), now),
+            "coming_cards": _cards(campaign_list_coming_soon(now=now), now),
+            "closed_cards": _cards(campaign_list_recently_closed(now=now), now),
         }
         page = {"body": render_to_string("campaigns/_home_body.html", context, request=request)}
         page_set(key, page)
@@ -64,20 +73,38 @@ def _share_links(*, url: str, caption: str) -> dict[str, str]:
     }
 
 
+def _expanded_products(summaries, wanted: int | None) -> list[int]:
+    """Products drawn in full: the first ones up to VARIANTS_ON_FIRST_VIEW variants (at least one), and the one asked for."""
+    expanded, drawn = [], 0
+    for summary in summaries:
+        if expanded and drawn + summary.variants > VARIANTS_ON_FIRST_VIEW:
+            break
+        expanded.append(summary.product_id)
+        drawn += summary.variants
+    if wanted is not None and wanted not in expanded and any(s.product_id == wanted for s in summaries):
+        expanded.append(wanted)
+    return expanded
+
+
 @require_safe
 def campaign_detail(request, slug):
-    key = page_key(request, f"campaign:{slug}")
+    raw = request.GET.get("produk", "")
+    wanted = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    key = page_key(request, f"campaign:{slug}:{wanted or ''}")
     page = page_get(key)
     if page is None:
         now = timezone.now()
         campaign = campaign_get_for_page(slug=slug)
-        card = _card(campaign, now)
+        (card,) = _cards([campaign], now)
+        summaries = campaign_product_summaries(campaign=campaign)
+        expanded = _expanded_products(summaries, wanted)
         url = request.build_absolute_uri(campaign.get_absolute_url())
         caption = render_to_string("campaigns/share_caption.txt", {"card": card}, request=request).strip()
         context = {
             "card": card,
             "campaign": campaign,
-            "offers": campaign_offers(campaign=campaign),
+            "offers": campaign_offers_for(campaign=campaign, product_ids=expanded),
+            "folded": [summary for summary in summaries if summary.product_id not in expanded],
             "updates": list(campaign.updates.all()),
             "share_url": url,
             "share_caption": caption,

@@ -87,7 +87,9 @@ def demo_shop(*, now: datetime.datetime) -> list[Campaign]:
         payment = payment_submit(
             order=paid,
             amount_idr=paid.first_transfer_idr,
-            paid_on=timezone.localdate(now),
+            paid_on=timezone.localdate(
+                now - datetime.timedelta(hours=2)
+            ),  # the day it was sent, even just after midnight
             from_bank="BCA",
             from_account_name="Rina Kartika",
             proof_file=_transfer_screenshot(paid.first_transfer_idr),

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.services import campaign_update_post
-from catalog.models import ProductImage
+from catalog.models import Product, ProductImage
 from tests.factories import CampaignFactory, campaign_with_products
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,8 @@ def test_home_runs_a_fixed_number_of_queries(client):
     few = _page_queries(client, reverse("campaigns:home"))
     _shop(products=4)
     many = _page_queries(client, reverse("campaigns:home"))
-    assert few == many == 9  # three sections x (campaigns, items with products, product images)
+    # three sections x (campaigns, their prices, units left and cover by aggregation), whatever they sell
+    assert few == many == 6
 
 
 def test_campaign_page_runs_a_fixed_number_of_queries(client):
@@ -57,7 +58,8 @@ def test_campaign_page_runs_a_fixed_number_of_queries(client):
     big = _shop(products=5)
     assert big.items.count() == 30
     many = _page_queries(client, big.get_absolute_url())
-    assert few == many == 5  # campaign, items, option values, images, updates
+    # campaign, updates, the card by aggregation, products, their items, option values, images
+    assert few == many == 7
 
 
 def test_home_lists_open_coming_and_recently_closed_campaigns(client):
@@ -199,3 +201,17 @@ def test_switched_off_variants_and_products_are_not_offered(client):
     assert len(offered) == 1
     assert offered[0].variant.product != first_product
     assert offered[0] != second_product_item
+
+
+def test_a_campaign_with_many_variants_draws_the_first_products_and_folds_the_rest(client, monkeypatch):
+    from campaigns import views
+
+    monkeypatch.setattr(views, "VARIANTS_ON_FIRST_VIEW", 12)
+    big = _shop(products=5)  # 6 variants each
+    html = client.get(big.get_absolute_url()).content.decode()
+    assert html.count("data-offer ") == 2 and html.count("data-folded") == 3
+    products = list(Product.objects.filter(variants__campaign_items__campaign=big).distinct().order_by("pk"))
+    last = products[-1]
+    opened = client.get(big.get_absolute_url(), {"produk": last.pk}).content.decode()
+    assert f'id="product-{last.pk}"' in opened and opened.count("data-folded") == 2
+    assert client.get(big.get_absolute_url(), {"produk": "9" * 30}).status_code == 200
