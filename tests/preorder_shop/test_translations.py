@@ -46,3 +46,10 @@ def test_the_compiled_catalog_matches_the_source():
             if shown != msgstr:
                 stale.append(msgid)
     assert stale == [], "run: python manage.py compilemessages -l id"
+
+
+def test_the_seller_admin_names_the_payment_gateway_in_indonesian():
+    from payments.models import Payment
+
+    with translation.override("id"):
+        assert str(Payment.Method.GATEWAY.label) == "Gateway pembayaran"
