@@ -327,6 +327,9 @@ class CampaignAdmin(admin.ModelAdmin):
         ):
             self.message_user(request, warning, messages.WARNING)
 
+    # payments.admin tells every buyer of the update (campaign_update_announce) instead.
+    update_post = staticmethod(campaign_update_post)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is CampaignItem:
             return self._save_items(request, formset)
@@ -334,7 +337,7 @@ class CampaignAdmin(admin.ModelAdmin):
             return super().save_formset(request, form, formset, change)
         # New updates go through the service, which also moves the ship date.
         for update in formset.save(commit=False):
-            campaign_update_post(
+            self.update_post(
                 campaign=form.instance,
                 message=update.message,
                 new_estimated_ship_date=update.new_estimated_ship_date,

@@ -12,7 +12,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from campaigns.admin import CampaignAdmin as CampaignAdminBase
 from campaigns.exceptions import CampaignError
-from campaigns.models import Campaign, CampaignUpdate
+from campaigns.models import Campaign
 from catalog.money import format_rupiah
 from orders.admin import OrderAdminBase
 from orders.couriers import COURIER_CHOICES
@@ -450,18 +450,8 @@ class CampaignAdmin(CampaignProductionAdminMixin, CampaignAdminBase):
 
     action_form = ReasonActionForm
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not CampaignUpdate:
-            return super().save_formset(request, form, formset, change)
-        # A new update is told to every live buyer; a delay asks each to keep or cancel.
-        for update in formset.save(commit=False):
-            campaign_update_announce(
-                campaign=form.instance,
-                message=update.message,
-                new_estimated_ship_date=update.new_estimated_ship_date,
-                posted_by=request.user,
-                now=timezone.now(),
-            )
+    # A new update is told to every live buyer; a delay asks each to keep or cancel.
+    update_post = staticmethod(campaign_update_announce)
 
     @admin.action(permissions=["change"], description=_("Cancel the PO and refund every buyer (give a reason)"))
     def cancel(self, request, queryset):

@@ -159,30 +159,43 @@ def test_the_change_page_lists_holidays_and_paydays_and_warns_about_lebaran(sell
     assert "errornote" in html  # the ship date falls in the Lebaran long holiday
 
 
-def test_a_delay_posted_in_admin_moves_the_ship_date(seller_client):
-    campaign = CampaignFactory()
-    new_date = campaign.estimated_ship_date + datetime.timedelta(days=7)
+def _post_update(seller_client, campaign, *, message, new_date, items=()):
+    """Post the campaign's change form as the seller would, with one new update for buyers."""
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
     form = seller_client.get(change_url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if name in form.fields and value is not None}
+    for name in ("opens_at", "closes_at", "add_products", "image"):
+        data.pop(name, None)
     data.update(
         {
             "opens_at_0": timezone.localtime(campaign.opens_at).strftime("%Y-%m-%d"),
             "opens_at_1": timezone.localtime(campaign.opens_at).strftime("%H:%M:%S"),
             "closes_at_0": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d"),
             "closes_at_1": timezone.localtime(campaign.closes_at).strftime("%H:%M:%S"),
-            **_management("items"),
+            **_management("items", total=len(items), initial=len(items)),
             **_management("updates", total=1),
-            "updates-0-message": "Pewarna alami terlambat datang.",
+            "updates-0-message": message,
             "updates-0-new_estimated_ship_date": new_date.isoformat(),
         }
     )
-    data.pop("opens_at", None)
-    data.pop("closes_at", None)
-    data.pop("add_products", None)
-    data.pop("image", None)
+    for index, item in enumerate(items):
+        data.update(
+            {
+                f"items-{index}-id": str(item.pk),
+                f"items-{index}-campaign": str(campaign.pk),
+                f"items-{index}-price_idr": str(item.price_idr),
+                f"items-{index}-position": str(index),
+            }
+        )
     response = seller_client.post(change_url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
+    return response
+
+
+def test_a_delay_posted_in_admin_moves_the_ship_date(seller_client):
+    campaign = CampaignFactory()
+    new_date = campaign.estimated_ship_date + datetime.timedelta(days=7)
+    _post_update(seller_client, campaign, message="Pewarna alami terlambat datang.", new_date=new_date)
     campaign.refresh_from_db()
     assert campaign.estimated_ship_date == new_date
     update = campaign.updates.get()
@@ -197,29 +210,7 @@ def test_a_delay_posted_in_admin_asks_every_live_buyer(seller_client):
     item = CampaignItemFactory(campaign=campaign)
     buyers = [place_order(campaign, [(item, 1)], email=f"b{n}@example.com", phone=f"08123000000{n}") for n in range(3)]
     new_date = campaign.estimated_ship_date + datetime.timedelta(days=7)
-    change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
-    form = seller_client.get(change_url).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if name in form.fields and value is not None}
-    data.update(
-        {
-            "opens_at_0": timezone.localtime(campaign.opens_at).strftime("%Y-%m-%d"),
-            "opens_at_1": timezone.localtime(campaign.opens_at).strftime("%H:%M:%S"),
-            "closes_at_0": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d"),
-            "closes_at_1": timezone.localtime(campaign.closes_at).strftime("%H:%M:%S"),
-            **_management("items", total=1, initial=1),
-            "items-0-id": str(item.pk),
-            "items-0-campaign": str(campaign.pk),
-            "items-0-price_idr": str(item.price_idr),
-            "items-0-position": "0",
-            **_management("updates", total=1),
-            "updates-0-message": "Kain terlambat.",
-            "updates-0-new_estimated_ship_date": new_date.isoformat(),
-        }
-    )
-    for name in ("opens_at", "closes_at", "add_products", "image"):
-        data.pop(name, None)
-    response = seller_client.post(change_url, data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    _post_update(seller_client, campaign, message="Kain terlambat.", new_date=new_date, items=[item])
     told = Message.objects.filter(kind="delay_announced")
     assert sorted(told.values_list("order_id", flat=True)) == sorted(order.pk for order in buyers)
 

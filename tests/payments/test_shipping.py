@@ -167,6 +167,17 @@ def test_the_packing_list_shows_each_orders_postage():
     assert row[header.index("Total (Rp)")] == str(order.total_idr)
 
 
+def _unpaid(campaign):
+    return place_order(
+        campaign,
+        [(campaign.items.first(), 1)],
+        plan="full",
+        province="Papua",
+        phone="081298765488",
+        email="u@example.com",
+    )
+
+
 def _paid_in_production(campaign, n, **buyer):
     order = place_order(
         campaign,
@@ -215,14 +226,7 @@ def test_only_an_order_paid_in_full_ships_and_the_buyer_is_told_with_a_tracking_
 def test_the_buyer_confirms_receipt_or_the_job_completes_the_order_and_then_the_po():
     campaign = _campaign("flat", auto_complete_days=5)
     first, second = _paid_in_production(campaign, 1), _paid_in_production(campaign, 2)
-    unpaid = place_order(
-        campaign,
-        [(campaign.items.first(), 1)],
-        plan="full",
-        province="Papua",
-        phone="081298765488",
-        email="u@example.com",
-    )
+    unpaid = _unpaid(campaign)
     Order.objects.filter(pk=unpaid.pk).update(status=Status.EXPIRED)
     Campaign.objects.filter(pk=campaign.pk).update(stage=Campaign.Stage.IN_PRODUCTION)
     shipped_at = timezone.now()
@@ -255,14 +259,7 @@ def _upload(seller_client, content: str):
 def test_a_resi_file_with_bad_rows_is_previewed_with_each_error_and_ships_nothing(seller_client):
     campaign = _campaign("flat")
     good, also_good = _paid_in_production(campaign, 1), _paid_in_production(campaign, 2)
-    unpaid = place_order(
-        campaign,
-        [(campaign.items.first(), 1)],
-        plan="full",
-        province="Papua",
-        phone="081298765488",
-        email="u@example.com",
-    )
+    unpaid = _unpaid(campaign)
     Campaign.objects.filter(pk=campaign.pk).update(stage=Campaign.Stage.IN_PRODUCTION)
     content = "\n".join(
         [
