@@ -4,34 +4,46 @@
                                     [--workers 3] [--worker-class sync] [--threads 4] [--check] [--keep]
 
 Runs the shop as deployed on one small server (gunicorn with --workers of
---worker-class, one Celery worker) against a fresh PostgreSQL database
-(`prapesan_flash`, dropped first and at the end) and Redis db 12 (flushed
-first and at the end), with BENCHMARK_VIEWS=true for the baseline view
-/_bench/bare/ and LOG_LEVEL=DEBUG for the "orders.lock" lines. It seeds a
-flash PO (one product in 4 sizes, campaign quota --quota, each size half of
-it, open now), a second PO without any quota, and a bank account.
+--worker-class, --threads each for gthread, and one Celery worker) against a
+fresh PostgreSQL database (`prapesan_flash`, dropped first and at the end) and
+Redis db 12 (flushed first and at the end), with DEBUG=false,
+BENCHMARK_VIEWS=true for the baseline view /_bench/bare/, CHECKOUT_RATE high
+and UNPAID_ORDERS_PER_CLIENT=0 (every buyer comes from 127.0.0.1) and
+LOG_LEVEL=DEBUG for the "orders.lock" lines (the worker logs at INFO). It seeds
+a flash PO (one product in 4 sizes, campaign quota --quota, each size half of
+it, open now), a PO without any quota, a third PO for the quiet checkouts, and
+a bank account.
 
 1. Idle: --idle-requests requests (--concurrency at a time) to the bare view,
-   the flash PO's page and the home page: requests/s, p50 and p95.
-2. Rush: --buyers buyers arrive within --rush-spread seconds, each with a cookie
-   jar of their own: the PO's page, the checkout form (csrftoken cookie and
-   csrfmiddlewaretoken), a moment to fill it in, then "Order" for 1 unit.
-   Meanwhile --browsers visitors keep loading the bare view, the PO's page and
-   the home page. Each POST is accepted (302 to an order page), refused (200
-   with the sold-out message), a 5xx, no answer (60 s), or something else.
-3. Sustained: for --sustained-seconds, --sustained-concurrency buyers at a time
+   the flash PO's page, the home page and the checkout form: requests/s, p50, p95.
+2. One at a time: 30 checkouts in a row (after a few to warm every worker):
+   the campaign lock's time with nobody waiting for it.
+3. Rush: --buyers buyers arrive within --rush-spread seconds, each with a cookie
+   jar of their own: the PO's page (a size shown sold out is not picked), the
+   checkout form (csrftoken cookie and csrfmiddlewaretoken), 0.2-1 s to fill it
+   in, then "Order" for 1 unit. Meanwhile --browsers visitors keep loading the
+   bare view, the PO's page and the home page. Each POST is accepted (302 to an
+   order page), refused (200 with the sold-out message), a 5xx, no answer
+   (60 s), or something else.
+4. Sustained: for --sustained-seconds, --sustained-concurrency buyers at a time
    check out one after another on the PO without quota (a new buyer each time).
-4. The database: orders on the flash PO == min(quota, buyers), nothing oversold
+5. The database: orders on the flash PO == min(quota, buyers), nothing oversold
    (campaign and each item), the counters match the order lines, and every
    accepted order (by the token in its redirect) exists exactly once.
 
 Then it prints the report: checkouts, orders/s, p50/p95 of each page idle and
-during the rush with the ratios, the checkout's p50/p95 and the campaign lock
-hold time per order from the "orders.lock" lines in gunicorn's log.
+during the rush with the ratios, the checkout's p50/p95, the campaign lock time
+per order from the "orders.lock" lines in gunicorn's log, and per phase where
+the 2 cores went (gunicorn, worker, PostgreSQL, Redis, this script, and
+the rest, unattributed: other work on the machine makes a run slower, so it shows).
+
+The client is aiohttp, one connection pool without a limit (no queue on the
+client's side); an idle connection is dropped after 1 s, before gunicorn's 2 s
+keep-alive (gthread) closes it, or a reused one gets a reset now and then.
 
 Exit code with --check: 1 on any oversell, any 5xx or request without an answer,
 or a database check that fails; 0 otherwise. Without --check: 0 once the run
-finished (the report says PASS or FAIL), 2 when the shop could not be set up.
+finished (the report says PASS or FAIL); 2 when the shop could not be set up.
 Gunicorn and the worker are always stopped, the database dropped and Redis db
 12 flushed; PostgreSQL (127.0.0.1:5432, user postgres, trust) and Redis
 (127.0.0.1:6379) must be running and are left running. Traffic goes to
@@ -40,16 +52,15 @@ Gunicorn and the worker are always stopped, the database dropped and Redis db
 
 import argparse
 import asyncio
-import datetime
 import json
 import math
 import os
 import random
 import re
-import resource
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,10 +83,12 @@ PG_FLASH_DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
 REDIS_DB = 12
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
+KEEPALIVE = 1.0  # seconds the client keeps an idle connection; gunicorn's --keep-alive is 2
 REQUEST_TIMEOUT = 60  # seconds, as a proxy's read timeout; gunicorn kills a worker silent for 30
 RUSH_TIMEOUT = 300  # the whole rush, at most
 FILL_IN = (0.2, 1.0)  # seconds a rushing buyer takes between the form and "Order" (autofill)
 WARM_UP = 12  # requests per page before the idle measurement (imports, templates, connections)
+QUIET_ORDERS = 30  # checkouts one at a time, for the lock's hold time without waiting
 SIZES = ["S", "M", "L", "XL"]
 COLOURS = ["Hitam", "Putih", "Navy"]
 ORDER_PAGE = re.compile(r"/pesanan/([A-Za-z0-9_-]{16,64})/terima-kasih/$")
@@ -84,7 +97,7 @@ QTY_INPUT = re.compile(rb'<input[^>]*name="qty-(\d+)"[^>]*>')
 MESSAGE = re.compile(rb'<li class="message[^"]*">(.*?)</li>', re.S)
 # QuotaExceeded, in Indonesian (the shop's language without a language cookie) and in English.
 SOLD_OUT = ("baru saja habis", "has just sold out", "kurangi jumlahnya", "lower the quantity")
-LOCK_LINE = re.compile(r"order (PO-\d{4}-\d+): campaign lock held ([\d.]+) ms, ([\d.]+) ms in all")
+LOCK_LINE = re.compile(r"order (PO-\d{4}-\d+): campaign lock held ([\d.]+) ms \(waited ([\d.]+) ms for it\)")
 
 SEED = """
 import datetime, json, math, os
@@ -92,25 +105,28 @@ from django.utils import timezone
 from orders.models import BankAccount
 from tests.factories import campaign_with_products
 
-quota = int(os.environ["FLASH_QUOTA"])
+wanted = json.loads(os.environ["FLASH_SEED"])
+quota = wanted["quota"]
 now = timezone.now()
 flash = campaign_with_products(
-    products=1, options={"Ukuran": %(sizes)r}, title="PO Kilat Kaos Band", slug="po-kilat",
+    products=1, options={"Ukuran": wanted["sizes"]}, title="PO Kilat Kaos Band", slug="po-kilat",
     quota_total=quota, opens_at=now - datetime.timedelta(seconds=5),
 )
 per_item = math.ceil(quota / 2)  # the campaign's quota binds first; an item can still sell out on its own
 flash.items.update(quota=per_item)
 steady = campaign_with_products(
-    products=1, options={"Warna": %(colours)r}, title="PO Reguler Tote Bag", slug="po-reguler",
+    products=1, options={"Warna": wanted["colours"]}, title="PO Reguler Tote Bag", slug="po-reguler",
 )
+quiet = campaign_with_products(products=1, options={}, title="PO Tenang Stiker", slug="po-tenang")
 BankAccount.objects.create(bank_name="BCA", account_number="1234567890", account_holder="Toko Kilat")
 print(json.dumps({
     "flash": {"id": flash.pk, "slug": flash.slug, "items": list(flash.items.order_by("pk").values_list("pk", flat=True)),
               "item_quota": per_item},
     "steady": {"id": steady.pk, "slug": steady.slug,
                "items": list(steady.items.order_by("pk").values_list("pk", flat=True))},
+    "quiet": {"id": quiet.pk, "slug": quiet.slug, "items": [quiet.items.get().pk]},
 }))
-""" % {"sizes": SIZES, "colours": COLOURS}
+"""
 
 
 # --- the database and Redis ----------------------------------------------------------------------------
@@ -188,7 +204,13 @@ def ratio(a: float, b: float) -> str:
 
 
 class CpuMeter:
-    """The machine's busy share (/proc/stat) and this process's own CPU time over a phase."""
+    """Where the machine's CPU went over a phase: the shop's processes, this load generator, and the rest.
+
+    "unattributed" is the machine's busy time that no process of this run shows: other sessions' work (a
+    run with much of it is slower), and time no process shows at all (about 0.35 of a core in the
+    sustained phase of every run on the 2-core container, the kernel's share presumably)."""
+
+    groups: dict[str, int] = {}  # name -> process group id (gunicorn, worker), filled in by run()
 
     @staticmethod
     def _machine() -> tuple[int, int]:
@@ -197,25 +219,59 @@ class CpuMeter:
         idle = fields_[3] + (fields_[4] if len(fields_) > 4 else 0)
         return sum(fields_[:8]), idle
 
+    @classmethod
+    def _processes(cls) -> dict[str, int]:
+        """Clock ticks so far per part; a group's ticks include its reaped children's."""
+        ticks = dict.fromkeys([*cls.groups, "PostgreSQL", "Redis", "load generator"], 0)
+        by_group = {group: name for name, group in cls.groups.items()}
+        me = os.getpid()
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    comm, rest = stat.read().rsplit(")", 1)
+                with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                    command = cmdline.read(300).replace(b"\0", b" ")
+            except OSError:
+                continue
+            parts = rest.split()
+            pid, group = int(entry), int(parts[2])
+            own, children = int(parts[11]) + int(parts[12]), int(parts[13]) + int(parts[14])
+            if group in by_group:
+                ticks[by_group[group]] += own + (children if pid == group else 0)
+            elif pid == me:
+                ticks["load generator"] += own
+            elif DATABASE.encode() in command and b"postgres" in command:
+                ticks["PostgreSQL"] += own  # this run's backends
+            elif comm.endswith("(redis-server"):
+                ticks["Redis"] += own
+        return ticks
+
     def __enter__(self):
         self.total, self.idle = self._machine()
-        self.own = resource.getrusage(resource.RUSAGE_SELF)
+        self.parts = self._processes()
         self.wall = time.monotonic()
         return self
 
     def __exit__(self, *_exc):
         total, idle = self._machine()
-        own = resource.getrusage(resource.RUSAGE_SELF)
-        self.busy = 1 - (idle - self.idle) / max(total - self.total, 1)
-        self.client_seconds = (own.ru_utime - self.own.ru_utime) + (own.ru_stime - self.own.ru_stime)
+        parts = self._processes()
         self.seconds = time.monotonic() - self.wall
+        hertz = os.sysconf("SC_CLK_TCK")
+        cores = os.cpu_count() or 1
+        # /proc/stat counts every core: its ticks over the phase, shared out to one core's worth of wall time.
+        busy_ticks = (total - self.total) - (idle - self.idle)
+        self.busy = busy_ticks / max(total - self.total, 1)
+        self.cores = {name: (parts[name] - self.parts.get(name, 0)) / hertz / self.seconds for name in parts}
+        machine_cores = self.busy * cores
+        self.cores["unattributed"] = max(machine_cores - sum(self.cores.values()), 0.0)
+        self.client_seconds = self.cores["load generator"] * self.seconds
         return False
 
     def line(self) -> str:
-        return (
-            f"machine {self.busy * 100:.0f}% busy over {self.seconds:.1f} s; "
-            f"this load generator {self.client_seconds:.1f} CPU s ({self.client_seconds / self.seconds * 100:.0f}% of a core)"
-        )
+        shares = ", ".join(f"{name} {value:.2f}" for name, value in self.cores.items())
+        return f"over {self.seconds:.1f} s, machine {self.busy * 100:.0f}% busy; cores used: {shares}"
 
 
 class Client:
@@ -223,7 +279,9 @@ class Client:
 
     def __init__(self, base_url: str, epoch: float):
         self.base_url, self.epoch = base_url, epoch
-        self.connector = aiohttp.TCPConnector(limit=0, enable_cleanup_closed=True)
+        # An idle connection is dropped after 1 s, before gunicorn's keep-alive (2 s) closes it: reusing one the
+        # server is closing at that moment gets a reset (as a proxy's upstream keepalive_timeout must be shorter).
+        self.connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE, enable_cleanup_closed=True)
         self.timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
 
     def session(self) -> aiohttp.ClientSession:
@@ -245,14 +303,16 @@ class Client:
             async with session.request(method, self.base_url + path, data=data, allow_redirects=False) as response:
                 body = await response.read()
                 return Hit(kind, started, self.now(), response.status), body, response.headers.get("Location", "")
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             return Hit(kind, started, self.now(), 0, f"{type(error).__name__}: {error}"[:200]), b"", ""
 
     async def close(self):
         await self.connector.close()
 
 
-async def hammer(client: Client, session, kind: str, path: str, *, count: int, concurrency: int) -> tuple[list[Hit], float]:
+async def hammer(
+    client: Client, session, kind: str, path: str, *, count: int, concurrency: int
+) -> tuple[list[Hit], float]:
     """`count` GETs of `path`, `concurrency` in flight at a time: the hits and the wall time."""
     hits: list[Hit] = []
     left = iter(range(count))
@@ -319,7 +379,9 @@ def classify(checkout: Checkout, hit: Hit, body: bytes, location: str) -> None:
             checkout.detail = f"{hit.status} {location or messages or body[:120].decode(errors='replace')}"[:200]
 
 
-async def checkout_once(client: Client, session, checkout: Checkout, *, slug: str, plan: str, browse: bool, think: float):
+async def checkout_once(
+    client: Client, session, checkout: Checkout, *, slug: str, plan: str, browse: bool, think: float
+):
     """The PO's page (when `browse`), the checkout form, `think` seconds, "Order"."""
     if browse:
         hit, body, _location = await client.request(session, "buyer: PO page", "GET", f"/po/{slug}/")
@@ -332,7 +394,9 @@ async def checkout_once(client: Client, session, checkout: Checkout, *, slug: st
         open_items = [int(m.group(1)) for m in QTY_INPUT.finditer(body) if b"disabled" not in m.group(0)]
         if open_items and checkout.item not in open_items:
             checkout.item = open_items[checkout.number % len(open_items)]
-    hit, body, _location = await client.request(session, "buyer: checkout form", "GET", f"/po/{slug}/pesan/?qty-{checkout.item}=1")
+    hit, body, _location = await client.request(
+        session, "buyer: checkout form", "GET", f"/po/{slug}/pesan/?qty-{checkout.item}=1"
+    )
     checkout.hits.append(hit)
     found = CSRF_FIELD.search(body)
     if hit.status != 200 or not found or not any(cookie.key == "csrftoken" for cookie in session.cookie_jar):
@@ -351,7 +415,9 @@ async def rush(client: Client, options, seeded) -> tuple[list[Checkout], list[Hi
     """--buyers buyers within --rush-spread seconds on the flash PO, --browsers visitors meanwhile."""
     flash = seeded["flash"]
     chooser = random.Random(2612)
-    buyers = [Checkout(number + 1, "rush", flash["items"][number % len(flash["items"])]) for number in range(options.buyers)]
+    buyers = [
+        Checkout(number + 1, "rush", flash["items"][number % len(flash["items"])]) for number in range(options.buyers)
+    ]
     offsets = sorted(chooser.uniform(0, options.rush_spread) for _ in buyers)
     plans = [chooser.choice(["dp", "full"]) for _ in buyers]
     thinks = [chooser.uniform(*FILL_IN) for _ in buyers]
@@ -364,7 +430,9 @@ async def rush(client: Client, options, seeded) -> tuple[list[Checkout], list[Hi
         await asyncio.sleep(max(started + offsets[index] - time.monotonic(), 0))
         checkout.started = client.now()
         async with client.session() as session:
-            await checkout_once(client, session, checkout, slug=flash["slug"], plan=plans[index], browse=True, think=thinks[index])
+            await checkout_once(
+                client, session, checkout, slug=flash["slug"], plan=plans[index], browse=True, think=thinks[index]
+            )
 
     async def browser(number: int):
         pauses = random.Random(number)
@@ -378,7 +446,7 @@ async def rush(client: Client, options, seeded) -> tuple[list[Checkout], list[Hi
                 turn += 1
                 try:
                     await asyncio.wait_for(done.wait(), timeout=pauses.uniform(0.1, 0.4))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
 
     browsers = [asyncio.ensure_future(browser(number)) for number in range(options.browsers)]
@@ -406,7 +474,13 @@ async def sustained(client: Client, options, seeded) -> tuple[list[Checkout], fl
                 checkout = Checkout(next(numbers), "sustained", chooser.choice(steady["items"]), started=client.now())
                 checkouts.append(checkout)
                 await checkout_once(
-                    client, session, checkout, slug=steady["slug"], plan=chooser.choice(["dp", "full"]), browse=False, think=0
+                    client,
+                    session,
+                    checkout,
+                    slug=steady["slug"],
+                    plan=chooser.choice(["dp", "full"]),
+                    browse=False,
+                    think=0,
                 )
 
     started = time.monotonic()
@@ -417,13 +491,48 @@ async def sustained(client: Client, options, seeded) -> tuple[list[Checkout], fl
     return checkouts, time.monotonic() - started
 
 
+async def one_at_a_time(client: Client, seeded, lanes: int) -> tuple[list[Checkout], list[Checkout]]:
+    """QUIET_ORDERS checkouts in a row, nothing else running: what an order costs without any contention.
+
+    First two rounds of `lanes` at once, left out of the lock figures, so that every gunicorn worker has
+    made its first connection to the broker (the first nudge of a process takes some 50 ms more).
+    """
+    quiet = seeded["quiet"]
+    warm: list[Checkout] = []
+    numbers = iter(range(40_001, 50_000))
+
+    async def warm_up():
+        async with client.session() as session:
+            checkout = Checkout(next(numbers), "warm-up", quiet["items"][0], started=client.now())
+            warm.append(checkout)
+            await checkout_once(client, session, checkout, slug=quiet["slug"], plan="dp", browse=False, think=0)
+
+    for _round in range(2):
+        await asyncio.wait_for(asyncio.gather(*(warm_up() for _ in range(lanes))), timeout=2 * REQUEST_TIMEOUT)
+    await asyncio.sleep(0.5)  # the worker sends their e-mails
+    checkouts = []
+    async with client.session() as session:
+        for number in range(50_001, 50_001 + QUIET_ORDERS):
+            session.cookie_jar.clear()
+            checkout = Checkout(number, "quiet", quiet["items"][0], started=client.now())
+            checkouts.append(checkout)
+            await checkout_once(client, session, checkout, slug=quiet["slug"], plan="dp", browse=False, think=0)
+            await asyncio.sleep(0.02)  # the worker's e-mail job runs in between, not during the next order
+    return warm, checkouts
+
+
 async def measure(options, base_url: str, seeded) -> dict:
     epoch = time.monotonic()
     client = Client(base_url, epoch)
     results: dict = {}
     try:
-        flash_page = f"/po/{seeded['flash']['slug']}/"
-        pages = [("bare", "/_bench/bare/"), ("campaign", flash_page), ("home", "/")]
+        flash = seeded["flash"]
+        pages = [
+            ("bare", "/_bench/bare/"),
+            ("campaign", f"/po/{flash['slug']}/"),
+            ("home", "/"),
+            ("checkout form", f"/po/{flash['slug']}/pesan/?qty-{flash['items'][0]}=1"),
+        ]
         async with client.session() as session:
             for kind, path in pages:  # every worker (and thread) imports, compiles templates, connects
                 await hammer(client, session, kind, path, count=WARM_UP, concurrency=6)
@@ -437,13 +546,19 @@ async def measure(options, base_url: str, seeded) -> dict:
                     idle[kind] = (hits, seconds)
         results["idle"], results["idle_cpu"] = idle, idle_cpu
 
+        log(f"one at a time: {QUIET_ORDERS} checkouts in a row on a third PO (the lock held without a wait)")
+        lanes = options.workers * (options.threads if options.worker_class == "gthread" else 1)
+        results["quiet_warm"], results["quiet"] = await one_at_a_time(client, seeded, lanes)
+
         log(f"rush: {options.buyers} buyers within {options.rush_spread:g} s on a quota of {options.quota}, "
             f"{options.browsers} visitors browsing")  # fmt: skip
         with CpuMeter() as rush_cpu:
             buyers, browsing, rush_start, rush_end = await rush(client, options, seeded)
         results.update(buyers=buyers, browsing=browsing, rush_start=rush_start, rush_end=rush_end, rush_cpu=rush_cpu)
 
-        log(f"sustained: {options.sustained_seconds:g} s, {options.sustained_concurrency} buyers at a time on the PO without quota")
+        log(
+            f"sustained: {options.sustained_seconds:g} s, {options.sustained_concurrency} buyers at a time on the PO without quota"
+        )
         with CpuMeter() as steady_cpu:
             steady, steady_seconds = await sustained(client, options, seeded)
         results.update(steady=steady, steady_seconds=steady_seconds, steady_cpu=steady_cpu)
@@ -455,10 +570,10 @@ async def measure(options, base_url: str, seeded) -> dict:
 # --- the database check --------------------------------------------------------------------------------
 
 
-def database_check(seeded, buyers: list[Checkout], steady: list[Checkout], quota: int) -> dict:
-    flash_id, steady_id = seeded["flash"]["id"], seeded["steady"]["id"]
+def database_check(seeded, buyers: list[Checkout], steady: list[Checkout], quiet: list[Checkout], quota: int) -> dict:
+    flash_id, steady_id, quiet_id = seeded["flash"]["id"], seeded["steady"]["id"], seeded["quiet"]["id"]
     live = "('pending_payment', 'dp_paid', 'paid', 'shipped', 'completed')"
-    (campaign_quota, campaign_reserved), = query(
+    ((campaign_quota, campaign_reserved),) = query(
         "SELECT quota_total, units_reserved FROM campaigns_campaign WHERE id = %s", [flash_id]
     )
     items = query(
@@ -468,7 +583,7 @@ def database_check(seeded, buyers: list[Checkout], steady: list[Checkout], quota
             FROM campaigns_campaignitem i WHERE i.campaign_id = %s ORDER BY i.id""",
         [flash_id],
     )
-    (orders, units), = query(
+    ((orders, units),) = query(
         f"SELECT count(*), COALESCE(sum(units), 0) FROM orders_order WHERE campaign_id = %s AND status IN {live}",
         [flash_id],
     )
@@ -476,20 +591,28 @@ def database_check(seeded, buyers: list[Checkout], steady: list[Checkout], quota
         campaign_id: count
         for campaign_id, count in query("SELECT campaign_id, count(*) FROM orders_order GROUP BY campaign_id")
     }
-    statuses = dict(query("SELECT status, count(*) FROM orders_order WHERE campaign_id = %s GROUP BY status", [flash_id]))
+    statuses = dict(
+        query("SELECT status, count(*) FROM orders_order WHERE campaign_id = %s GROUP BY status", [flash_id])
+    )
 
     def found_once(checkouts: list[Checkout], campaign_id: int) -> tuple[int, int, int]:
         tokens = [c.token for c in checkouts if c.outcome == "accepted"]
-        rows = dict(
-            query(
-                "SELECT token, count(*) FROM orders_order WHERE token = ANY(%s) AND campaign_id = %s GROUP BY token",
-                [tokens, campaign_id],
+        rows = (
+            dict(
+                query(
+                    "SELECT token, count(*) FROM orders_order WHERE token = ANY(%s) AND campaign_id = %s GROUP BY token",
+                    [tokens, campaign_id],
+                )
             )
-        ) if tokens else {}
+            if tokens
+            else {}
+        )
         once = sum(1 for token in tokens if rows.get(token) == 1)
         return len(tokens), once, len(tokens) - once
 
-    item_oversold = sum(max(reserved - item_quota, 0) + max(lines - item_quota, 0) for _id, item_quota, reserved, lines in items)
+    item_oversold = sum(
+        max(reserved - item_quota, 0) + max(lines - item_quota, 0) for _id, item_quota, reserved, lines in items
+    )
     return {
         "campaign_quota": campaign_quota,
         "campaign_reserved": campaign_reserved,
@@ -504,14 +627,19 @@ def database_check(seeded, buyers: list[Checkout], steady: list[Checkout], quota
         "steady_once": found_once(steady, steady_id),
         "flash_rows": all_orders.get(flash_id, 0),
         "steady_rows": all_orders.get(steady_id, 0),
+        "quiet_once": found_once(quiet, quiet_id),
+        "quiet_rows": all_orders.get(quiet_id, 0),
     }
 
 
-def lock_times(log_path: Path, seeded) -> tuple[dict[str, list[tuple[float, float]]], int, int]:
-    """{phase: [(lock held ms, in all ms)]} from gunicorn's log; also its line count and lock line count."""
+def lock_times(log_path: Path, seeded, skip: list[Checkout]) -> tuple[dict[str, list[tuple[float, float]]], int, int]:
+    """{phase: [(lock held ms, ms waited for the lock)]} from gunicorn's log, less the orders in `skip`; its line counts."""
     by_number = dict(query("SELECT number, campaign_id FROM orders_order"))
-    phase_of = {seeded["flash"]["id"]: "rush", seeded["steady"]["id"]: "sustained"}
-    times: dict[str, list[tuple[float, float]]] = {"rush": [], "sustained": []}
+    skipped = [c.token for c in skip if c.token]
+    for (number,) in query("SELECT number FROM orders_order WHERE token = ANY(%s)", [skipped]) if skipped else []:
+        by_number.pop(number, None)
+    phase_of = {seeded["flash"]["id"]: "rush", seeded["steady"]["id"]: "sustained", seeded["quiet"]["id"]: "quiet"}
+    times: dict[str, list[tuple[float, float]]] = {"rush": [], "sustained": [], "quiet": []}
     lines = matched = 0
     with open(log_path, errors="replace") as stream:
         for line in stream:
@@ -536,6 +664,7 @@ def report(options, seeded, results, db, locks, log_lines, lock_lines, versions)
     threads = f", {options.threads} threads each" if options.worker_class == "gthread" else ""
     print(f"Flash PO on one small server: gunicorn {options.workers} x {options.worker_class}{threads}, "
           f"1 Celery worker; {os.cpu_count()} cores; {versions}")  # fmt: skip
+    print(code_line())
     print(f"Flash PO: quota {options.quota} units over {len(SIZES)} sizes ({seeded['flash']['item_quota']} each); "
           f"{options.buyers} buyers within {options.rush_spread:g} s, {options.browsers} visitors browsing meanwhile")  # fmt: skip
     print()
@@ -546,7 +675,8 @@ def report(options, seeded, results, db, locks, log_lines, lock_lines, versions)
     print("| page                 |  req/s | p50 ms | p95 ms | req/s vs bare | failed |")
     print("|----------------------|-------:|-------:|-------:|--------------:|-------:|")
     bare_rps = len(idle["bare"][0]) / idle["bare"][1]
-    for kind, label in (("bare", "bare /_bench/bare/"), ("campaign", "campaign page"), ("home", "home page")):
+    for kind, label in (("bare", "bare /_bench/bare/"), ("campaign", "campaign page"), ("home", "home page"),
+                        ("checkout form", "checkout form (GET)")):  # fmt: skip
         hits, seconds = idle[kind]
         good = [h.seconds for h in hits if h.status == 200]
         failed = len(hits) - len(good)
@@ -560,7 +690,10 @@ def report(options, seeded, results, db, locks, log_lines, lock_lines, versions)
     print()
 
     buyers: list[Checkout] = results["buyers"]
-    outcomes = {name: [c for c in buyers if c.outcome == name] for name in ("accepted", "refused", "5xx", "no answer", "no form", "other")}
+    outcomes = {
+        name: [c for c in buyers if c.outcome == name]
+        for name in ("accepted", "refused", "5xx", "no answer", "no form", "other")
+    }
     accepted = outcomes["accepted"]
     posts = [c.post for c in buyers if c.post]
     rush_start, rush_end = results["rush_start"], results["rush_end"]
@@ -583,7 +716,11 @@ def report(options, seeded, results, db, locks, log_lines, lock_lines, versions)
         ("campaign page (visitors)", [h for h in browsing if h.kind == "campaign"], idle_p95["campaign"]),
         ("home page (visitors)", [h for h in browsing if h.kind == "home"], idle_p95["home"]),
         ("campaign page (buyers)", [h for h in buyer_hits if h.kind == "buyer: PO page"], idle_p95["campaign"]),
-        ("checkout form (buyers)", [h for h in buyer_hits if h.kind == "buyer: checkout form"], None),
+        (
+            "checkout form (buyers)",
+            [h for h in buyer_hits if h.kind == "buyer: checkout form"],
+            idle_p95["checkout form"],
+        ),
         ("checkout POST, accepted", [c.post for c in accepted], None),
         ("checkout POST, refused", [c.post for c in outcomes["refused"]], None),
     ]
@@ -594,13 +731,18 @@ def report(options, seeded, results, db, locks, log_lines, lock_lines, versions)
         print(f"| {label:<25} | {len(hits):5d} | {ms(percentile(good, 50)):>6} | {ms(percentile(good, 95)):>6} | "
               f"{versus:>15} | {failed:6d} |")  # fmt: skip
     rush_checkout = [c.post.seconds for c in buyers if c.post and c.outcome in ("accepted", "refused")]
-    print(f"checkout POST (all answered): p50 {ms(percentile(rush_checkout, 50))} ms, p95 {ms(percentile(rush_checkout, 95))} ms")
+    print(
+        f"checkout POST (all answered): p50 {ms(percentile(rush_checkout, 50))} ms, p95 {ms(percentile(rush_checkout, 95))} ms"
+    )
     print(f"CPU: {results['rush_cpu'].line()}")
     print()
 
     steady: list[Checkout] = results["steady"]
     steady_ok = [c for c in steady if c.outcome == "accepted"]
-    steady_counts = {name: sum(1 for c in steady if c.outcome == name) for name in ("accepted", "refused", "5xx", "no answer", "no form", "other")}
+    steady_counts = {
+        name: sum(1 for c in steady if c.outcome == name)
+        for name in ("accepted", "refused", "5xx", "no answer", "no form", "other")
+    }
     steady_posts = [c.post.seconds for c in steady_ok]
     steady_forms = [h.seconds for c in steady for h in c.hits if h.kind == "buyer: checkout form" and h.status == 200]
     print(f"Sustained: {results['steady_seconds']:.1f} s, {options.sustained_concurrency} buyers at a time on the PO "
@@ -615,18 +757,18 @@ def report(options, seeded, results, db, locks, log_lines, lock_lines, versions)
     print()
 
     print(f'Campaign lock per order ("orders.lock" lines: {lock_lines} of {log_lines} lines in gunicorn\'s log)')
-    print("| orders of          |     n | held: min | median |   p95 |   max | in all: median |   p95 |")
-    print("|--------------------|------:|----------:|-------:|------:|------:|---------------:|------:|")
-    for phase, label in (("rush", "the rush (flash)"), ("sustained", "sustained")):
-        held = [h for h, _all in locks[phase]]
-        whole = [a for _h, a in locks[phase]]
+    print("| orders of          |     n | held ms: min | median |   p95 |    max |")
+    print("|--------------------|------:|-------------:|-------:|------:|-------:|")
+    for phase, label in (("quiet", "one at a time"), ("rush", "the rush (flash)"), ("sustained", "sustained")):
+        held = [h for h, _waited in locks[phase]]
         if not held:
-            print(f"| {label:<18} |     0 |           |        |       |       |                |       |")
+            print(f"| {label:<18} |     0 |              |        |       |        |")
             continue
-        print(f"| {label:<18} | {len(held):5d} | {min(held):6.2f} ms | {statistics.median(held):6.2f} | "
-              f"{percentile(held, 95):5.2f} | {max(held):5.2f} | {statistics.median(whole):11.2f} ms | "
-              f"{percentile(whole, 95):5.2f} |")  # fmt: skip
-    total_orders = db["flash_rows"] + db["steady_rows"]
+        print(f"| {label:<18} | {len(held):5d} | {min(held):12.2f} | {statistics.median(held):6.2f} | "
+              f"{percentile(held, 95):5.2f} | {max(held):6.2f} |")  # fmt: skip
+    print("  (as logged: from the transaction's start, so a wait for the lock counts, to after COMMIT and the")
+    print("   worker's nudge; one at a time there is no wait)")
+    total_orders = db["flash_rows"] + db["steady_rows"] + db["quiet_rows"]
     if lock_lines < total_orders:
         print(f"  (only {lock_lines} lock lines for {total_orders} orders: is LOG_LEVEL=DEBUG reaching the workers?)")
     print()
@@ -636,14 +778,19 @@ def report(options, seeded, results, db, locks, log_lines, lock_lines, versions)
           f"units reserved {db['campaign_reserved']} of {db['campaign_quota']}; statuses {db['statuses']}")  # fmt: skip
     for item_id, item_quota, reserved, lines in db["items"]:
         print(f"  item {item_id}: reserved {reserved} of {item_quota}, order lines {lines}")
-    print(f"units oversold: {db['oversold']}; counters match the order lines: {'yes' if db['counters_match'] else 'NO'}")
+    print(
+        f"units oversold: {db['oversold']}; counters match the order lines: {'yes' if db['counters_match'] else 'NO'}"
+    )
     flash_tokens, flash_once, flash_missing = db["flash_once"]
     steady_tokens, steady_once, steady_missing = db["steady_once"]
+    quiet_tokens, quiet_once, quiet_missing = db["quiet_once"]
     print(f"accepted orders found exactly once: rush {flash_once} of {flash_tokens}, sustained {steady_once} of "
-          f"{steady_tokens}; orders in the database: flash {db['flash_rows']}, sustained PO {db['steady_rows']}")  # fmt: skip
+          f"{steady_tokens}, one at a time {quiet_once} of {quiet_tokens}; orders in the database: flash "
+          f"{db['flash_rows']}, sustained PO {db['steady_rows']}, third PO {db['quiet_rows']}")  # fmt: skip
 
-    fives = sum(1 for c in buyers + steady for h in c.hits if h.status >= 500) + sum(1 for h in browsing if h.status >= 500)
-    no_answer = sum(1 for c in buyers + steady for h in c.hits if h.status == 0) + sum(1 for h in browsing if h.status == 0)
+    everyone = buyers + steady + results["quiet"] + results["quiet_warm"]
+    fives = sum(1 for c in everyone for h in c.hits if h.status >= 500) + sum(1 for h in browsing if h.status >= 500)
+    no_answer = sum(1 for c in everyone for h in c.hits if h.status == 0) + sum(1 for h in browsing if h.status == 0)
     print(f"5xx: {fives}; no answer: {no_answer}")
     if db["oversold"]:
         problems.append(f"{db['oversold']} units oversold")
@@ -655,14 +802,34 @@ def report(options, seeded, results, db, locks, log_lines, lock_lines, versions)
         problems.append(f"{len(accepted)} accepted, {db['orders']} orders on the flash PO, {db['expected']} expected")
     if not db["counters_match"]:
         problems.append("units_reserved does not match the order lines")
-    if flash_missing or steady_missing or db["flash_rows"] != flash_tokens or db["steady_rows"] != steady_tokens:
+    if (
+        flash_missing or steady_missing or quiet_missing or quiet_tokens != QUIET_ORDERS + len(results["quiet_warm"])
+        or (db["flash_rows"], db["steady_rows"], db["quiet_rows"]) != (flash_tokens, steady_tokens, quiet_tokens)
+    ):  # fmt: skip
         problems.append("accepted orders and the orders in the database differ")
     return problems
 
 
+def code_line() -> str:
+    """Which code ran: the commit, and the files changed since (others may be editing the tree)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True, timeout=10
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=BASE_DIR, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "code: unknown"
+    changed = [line[3:] for line in status.stdout.splitlines() if not line[3:].startswith("bench/")]
+    return f"code: {head.stdout.strip() or '?'}" + (
+        f" with uncommitted changes to {', '.join(changed)}" if changed else ""
+    )
+
+
 def versions_line() -> str:
     try:
-        (pg,), = query("SHOW server_version")
+        ((pg,),) = query("SHOW server_version")
         info = redis.Redis.from_url(REDIS_URL, socket_timeout=5).info("server")
         return f"PostgreSQL {pg.split()[0]}, Redis {info.get('redis_version')}, Python {sys.version.split()[0]}, aiohttp {aiohttp.__version__}"
     except (psycopg2.Error, redis.RedisError):
@@ -756,7 +923,16 @@ def run(options, env, processes: Processes, base_url: str, port: int, work_dir: 
     database_recreate()
     redis_flush()
     manage(env, "migrate", "--no-input", "-v", "0")
-    seeded = json.loads(manage({**env, "FLASH_QUOTA": str(options.quota)}, "shell", "-c", SEED).strip().splitlines()[-1])
+    seeded = json.loads(
+        manage(
+            {**env, "FLASH_SEED": json.dumps({"quota": options.quota, "sizes": SIZES, "colours": COLOURS})},
+            "shell",
+            "-c",
+            SEED,
+        )
+        .strip()
+        .splitlines()[-1]
+    )
 
     gunicorn = [str(VENV_BIN / "gunicorn"), "preorder_shop.wsgi", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(options.workers), "--worker-class", options.worker_class]  # fmt: skip
@@ -768,6 +944,7 @@ def run(options, env, processes: Processes, base_url: str, port: int, work_dir: 
         ["env", "LOG_LEVEL=INFO", str(VENV_BIN / "celery"), "-A", "preorder_shop", "worker",
          "--concurrency", "1", "--loglevel", "INFO"],
     )  # fmt: skip
+    CpuMeter.groups = {"gunicorn": processes.running["gunicorn"].pid, "worker": processes.running["worker"].pid}
     if not wait_until(lambda: health_ok(base_url), timeout=60, interval=0.5):
         raise RuntimeError(f"/health/ does not answer 200; see {work_dir}/gunicorn.log")
     dead = processes.check_alive()
@@ -779,8 +956,10 @@ def run(options, env, processes: Processes, base_url: str, port: int, work_dir: 
     results = asyncio.run(measure(options, base_url, seeded))
     time.sleep(0.5)  # the last log lines reach the file
     dead = processes.check_alive()
-    db = database_check(seeded, results["buyers"], results["steady"], options.quota)
-    locks, log_lines, lock_lines = lock_times(work_dir / "gunicorn.log", seeded)
+    db = database_check(
+        seeded, results["buyers"], results["steady"], results["quiet"] + results["quiet_warm"], options.quota
+    )
+    locks, log_lines, lock_lines = lock_times(work_dir / "gunicorn.log", seeded, results["quiet_warm"])
     problems = report(options, seeded, results, db, locks, log_lines, lock_lines, versions_line())
     if dead:
         problems.append(f"{', '.join(dead)} died")
