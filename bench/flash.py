@@ -766,8 +766,8 @@ def report(options, seeded, results, db, locks, log_lines, lock_lines, versions)
             continue
         print(f"| {label:<18} | {len(held):5d} | {min(held):12.2f} | {statistics.median(held):6.2f} | "
               f"{percentile(held, 95):5.2f} | {max(held):6.2f} |")  # fmt: skip
-    print("  (as logged: from the transaction's start, so a wait for the lock counts, to after COMMIT and the")
-    print("   worker's nudge; one at a time there is no wait)")
+    print("  (from the moment the campaign row is locked to just after COMMIT; the wait for the lock is not")
+    print("   counted. Under a rush on 2 cores the holder also waits for a CPU, which counts.)")
     total_orders = db["flash_rows"] + db["steady_rows"] + db["quiet_rows"]
     if lock_lines < total_orders:
         print(f"  (only {lock_lines} lock lines for {total_orders} orders: is LOG_LEVEL=DEBUG reaching the workers?)")
