@@ -59,8 +59,10 @@ def start() -> int:
     }
     running = {name: subprocess.Popen(command, cwd=ROOT) for name, command in commands.items()}
     processes = list(running.values())
-    # A supervisor's SIGTERM stops everything the same way Ctrl-C does.
+    # A supervisor's SIGTERM stops everything the same way Ctrl-C does; SIGINT too when started
+    # in the background, where the shell hands it over ignored.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print(f"\nThe shop: http://{ADDRESS}/   Seller admin: http://{ADDRESS}/admin/   Ctrl-C stops all.\n", flush=True)
     try:
         while running["web"].poll() is None:
