@@ -1,7 +1,8 @@
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Greatest
 from django.shortcuts import get_object_or_404
 
 from catalog.models import OptionValue, Product, ProductImage
@@ -18,15 +19,6 @@ def _items_on_sale() -> QuerySet[CampaignItem]:
         CampaignItem.objects.filter(variant__is_active=True, variant__product__is_active=True)
         .select_related("variant__product")
         .order_by("position", "pk")
-    )
-
-
-def _with_items(queryset: QuerySet[Campaign]) -> QuerySet[Campaign]:
-    items = _items_on_sale()
-    images = ProductImage.objects.order_by("position", "pk")
-    return queryset.prefetch_related(
-        Prefetch("items", queryset=items),
-        Prefetch("items__variant__product__images", queryset=images),
     )
 
 
@@ -63,10 +55,6 @@ class ProductOffer:
     @property
     def images(self) -> list[ProductImage]:
         return list(self.product.images.all())
-
-    @property
-    def lowest_price_idr(self) -> int:
-        return min(item.price_idr for item in self.items)
 
     @property
     def grid(self) -> "VariantGrid | None":
@@ -108,43 +96,6 @@ def campaign_get_for_page(*, slug: str) -> Campaign:
     )
 
 
-def campaign_offers(*, campaign: Campaign) -> list[ProductOffer]:
-    """The campaign's items grouped by product, in item order (uses prefetched items)."""
-    offers: dict[int, ProductOffer] = {}
-    for item in campaign.items.all():
-        product = item.variant.product
-        offers.setdefault(product.pk, ProductOffer(product=product)).items.append(item)
-    return list(offers.values())
-
-
-def campaign_cover_image(campaign: Campaign):
-    """The campaign's own image, else the first product photo (uses prefetched items)."""
-    if campaign.image:
-        return campaign.image
-    for item in campaign.items.all():
-        images = list(item.variant.product.images.all())
-        if images:
-            return images[0].image
-    return None
-
-
-def campaign_lowest_price_idr(campaign: Campaign) -> int | None:
-    prices = [item.price_idr for item in campaign.items.all()]
-    return min(prices) if prices else None
-
-
-def campaign_units_left(campaign: Campaign) -> int | None:
-    """Units still to be had across the campaign, or None when nothing limits them."""
-    item_lefts = [item.units_left_in(campaign) for item in campaign.items.all()]
-    if campaign.units_left is not None:
-        return (
-            campaign.units_left if None in item_lefts or not item_lefts else min(campaign.units_left, sum(item_lefts))
-        )
-    if item_lefts and None not in item_lefts:
-        return sum(item_lefts)
-    return None
-
-
 @dataclass(frozen=True)
 class CardFacts:
     lowest_price_idr: int | None
@@ -155,9 +106,6 @@ class CardFacts:
 def campaign_card_facts(*, campaigns: list[Campaign]) -> dict[int, CardFacts]:
     """Lowest price, units left and cover picture per campaign, by aggregation: two queries
     however many items the campaigns have."""
-    from django.db.models import Count, IntegerField, Min, OuterRef, Subquery, Sum
-    from django.db.models.functions import Greatest
-
     if not campaigns:
         return {}
     on_sale = Q(items__variant__is_active=True, items__variant__product__is_active=True)
@@ -210,8 +158,6 @@ class ProductSummary:
 
 def campaign_product_summaries(*, campaign: Campaign) -> list[ProductSummary]:
     """The campaign's products in item order, with how many variants each sells: one query."""
-    from django.db.models import Count, Min
-
     rows = (
         _items_on_sale()
         .filter(campaign=campaign)
