@@ -58,7 +58,6 @@ PYTHON = str(VENV_BIN / "python")
 
 DATABASE = "prapesan_drill"
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_DRILL_DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
 REDIS_DB = 13
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 REDIS_START = [
@@ -141,28 +140,28 @@ def services_restore() -> None:
             log("WARNING: PostgreSQL still does not answer")
 
 
-def database_recreate() -> None:
-    connection = psycopg2.connect(PG_ADMIN_DSN)
+def database_recreate(name: str = DATABASE) -> None:
+    connection = psycopg2.connect(PG_ADMIN_DSN, connect_timeout=10)
     connection.autocommit = True
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DATABASE}")
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {name}")
     connection.close()
 
 
-def database_drop() -> None:
+def database_drop(name: str = DATABASE) -> None:
     try:
         connection = psycopg2.connect(PG_ADMIN_DSN, connect_timeout=10)
         connection.autocommit = True
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         connection.close()
     except psycopg2.Error as error:
-        log(f"WARNING: could not drop {DATABASE}: {error}")
+        log(f"WARNING: could not drop {name}: {error}")
 
 
-def drill_query(sql: str, params=()) -> list[tuple]:
-    connection = psycopg2.connect(PG_DRILL_DSN, connect_timeout=10)
+def database_query(sql: str, params=(), *, name: str = DATABASE) -> list[tuple]:
+    connection = psycopg2.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={name}", connect_timeout=10)
     try:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
@@ -257,8 +256,25 @@ class Processes:
     def __init__(self, env: dict, work_dir: Path):
         self.env, self.work_dir = env, work_dir
         self.running: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.restarts: dict[str, int] = {}
+        self._stopping = threading.Event()
+
+    def supervise(self, names: list[str]) -> None:
+        """Start again, as systemd's Restart=always does in production, any of `names` that exits."""
+
+        def watch():
+            while not self._stopping.wait(1.0):
+                for name in names:
+                    if self.running[name].poll() is not None and not self._stopping.is_set():
+                        log(f"{name} exited (code {self.running[name].returncode}); starting it again")
+                        self.restarts[name] = self.restarts.get(name, 0) + 1
+                        self.start(name, self.commands[name])
+
+        threading.Thread(target=watch, daemon=True).start()
 
     def start(self, name: str, command: list[str]) -> None:
+        self.commands[name] = command
         output = open(self.work_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         self.running[name] = subprocess.Popen(
             command, cwd=BASE_DIR, env=self.env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -275,6 +291,7 @@ class Processes:
 
     def stop_all(self) -> None:
         """SIGTERM each process group we started (by its id), then SIGKILL what is left after 20 s."""
+        self._stopping.set()
         for process in self.running.values():
             if process.poll() is None:
                 try:
@@ -598,6 +615,7 @@ def drill(options, env, processes: Processes, sink: SmtpSink, base_url, port, wo
     dead = processes.check_alive()
     if dead:
         raise RuntimeError(f"not running: {', '.join(dead)}; see the logs in {work_dir}")
+    processes.supervise(["worker", "beat"])
     log(f"shop up at {base_url} (PO {seeded['slug']}, item {seeded['item']})")
 
     epoch = time.monotonic()
@@ -659,12 +677,14 @@ def drill(options, env, processes: Processes, sink: SmtpSink, base_url, port, wo
         if any(name.startswith("worker") for name in processes.check_alive()):
             return True  # nobody left to send: no use waiting
         try:
-            return drill_query("SELECT count(*) FROM orders_message WHERE status IN ('pending', 'sending')")[0][0] == 0
+            return (
+                database_query("SELECT count(*) FROM orders_message WHERE status IN ('pending', 'sending')")[0][0] == 0
+            )
         except psycopg2.Error:
             return False
 
     wait_until(drained, timeout=DRAIN_TIMEOUT, interval=2)
-    is_drained = not drill_query("SELECT 1 FROM orders_message WHERE status IN ('pending', 'sending') LIMIT 1")
+    is_drained = not database_query("SELECT 1 FROM orders_message WHERE status IN ('pending', 'sending') LIMIT 1")
     drain_seconds = time.monotonic() - drain_started
     time.sleep(1)
     health.stopping.set()
@@ -681,6 +701,7 @@ def drill(options, env, processes: Processes, sink: SmtpSink, base_url, port, wo
         drained=is_drained,
         drain_seconds=drain_seconds,
         dead=dead,
+        processes_restarted=", ".join(f"{name} x{count}" for name, count in processes.restarts.items()),
         work_dir=work_dir,
         total_seconds=time.monotonic() - clock_started,
     )
@@ -723,15 +744,29 @@ def timeline(buyers: list[Buyer], windows: list[Window], step: float = 5.0) -> N
         start = end
 
 
-def report(*, options, buyers, outage, restart, mails, health, drained, drain_seconds, dead, work_dir, total_seconds):
+def report(
+    *,
+    options,
+    buyers,
+    outage,
+    restart,
+    mails,
+    health,
+    drained,
+    drain_seconds,
+    dead,
+    work_dir,
+    total_seconds,
+    processes_restarted="",
+):
     (work_dir / "attempts.json").write_text(
         json.dumps([{**vars(buyer), "attempts": [vars(a) for a in buyer.attempts]} for buyer in buyers], indent=1)
     )
-    orders = drill_query("SELECT id, number, email, created_at FROM orders_order ORDER BY id")
+    orders = database_query("SELECT id, number, email, created_at FROM orders_order ORDER BY id")
     messages = dict(
-        drill_query("SELECT status, count(*) FROM orders_message WHERE kind = 'order_placed' GROUP BY status")
+        database_query("SELECT status, count(*) FROM orders_message WHERE kind = 'order_placed' GROUP BY status")
     )
-    stuck = drill_query(
+    stuck = database_query(
         "SELECT key, status, attempts, last_error FROM orders_message WHERE status <> 'sent' ORDER BY id LIMIT 10"
     )
     per_email = collections.Counter(email_ for _id, _number, email_, _at in orders)
@@ -828,6 +863,8 @@ def report(*, options, buyers, outage, restart, mails, health, drained, drain_se
           f"PostgreSQL restarting from t={restart.start:.1f} s to t={restart.end:.1f} s")  # fmt: skip
     if dead:
         print(f"Processes that died: {', '.join(dead)}")
+    if processes_restarted:
+        print(f"Restarted by the supervisor (as systemd would): {processes_restarted}")
 
     problems = []
     if missing:

@@ -72,14 +72,25 @@ import psycopg2
 import redis
 
 # bench/ is on sys.path when this runs as a script: the drill's process and setup helpers.
-from drill import Processes, free_port, health_ok, log, manage, pg_ready, redis_ready, wait_until
+from drill import (
+    Processes,
+    database_drop,
+    database_query,
+    database_recreate,
+    free_port,
+    health_ok,
+    log,
+    manage,
+    pg_ready,
+    redis_ready,
+    wait_until,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VENV_BIN = BASE_DIR / ".venv" / "bin"
 
 DATABASE = "prapesan_flash"
 PG_ADMIN_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
-PG_FLASH_DSN = f"host=127.0.0.1 port=5432 user=postgres dbname={DATABASE}"
 REDIS_DB = 12
 REDIS_URL = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
@@ -132,26 +143,6 @@ print(json.dumps({
 # --- the database and Redis ----------------------------------------------------------------------------
 
 
-def database_recreate() -> None:
-    connection = psycopg2.connect(PG_ADMIN_DSN, connect_timeout=10)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {DATABASE}")
-    connection.close()
-
-
-def database_drop() -> None:
-    try:
-        connection = psycopg2.connect(PG_ADMIN_DSN, connect_timeout=10)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.close()
-    except psycopg2.Error as error:
-        log(f"WARNING: could not drop {DATABASE}: {error}")
-
-
 def redis_flush() -> None:
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=10).flushdb()
@@ -160,13 +151,7 @@ def redis_flush() -> None:
 
 
 def query(sql: str, params=()) -> list[tuple]:
-    connection = psycopg2.connect(PG_FLASH_DSN, connect_timeout=10)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    finally:
-        connection.close()
+    return database_query(sql, params, name=DATABASE)
 
 
 # --- measuring -----------------------------------------------------------------------------------------
@@ -908,7 +893,7 @@ def main() -> int:
     finally:
         log("cleaning up: stopping gunicorn and the worker, dropping the database")
         processes.stop_all()
-        database_drop()
+        database_drop(DATABASE)
         redis_flush()
         if options.keep:
             log(f"logs kept in {work_dir}")
@@ -920,7 +905,7 @@ def main() -> int:
 def run(options, env, processes: Processes, base_url: str, port: int, work_dir: Path) -> int:
     clock = time.monotonic()
     log(f"fresh database {DATABASE}, Redis db {REDIS_DB}, logs in {work_dir}")
-    database_recreate()
+    database_recreate(DATABASE)
     redis_flush()
     manage(env, "migrate", "--no-input", "-v", "0")
     seeded = json.loads(
