@@ -29,7 +29,7 @@ ALLOWED_STAGE_MOVES: dict[str, set[str]] = {
 @transaction.atomic
 def campaign_stage_move(*, campaign: Campaign, to_stage: str, now: datetime.datetime) -> Campaign:
     """Move a campaign along its pipeline, or raise CampaignStageMoveNotAllowed."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
     if to_stage not in ALLOWED_STAGE_MOVES[campaign.stage]:
         raise CampaignStageMoveNotAllowed(campaign=campaign, to_stage=to_stage)
     status = campaign.status_at(now)
@@ -72,7 +72,7 @@ def campaign_update_post(
     now: datetime.datetime,
 ) -> CampaignUpdate:
     """Record an update for buyers; a new ship date replaces the campaign's estimate."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
     update = CampaignUpdate.objects.create(
         campaign=campaign,
         message=message,

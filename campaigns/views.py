@@ -1,12 +1,11 @@
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from catalog.page_cache import page_get, page_key, page_set
+from catalog.page_cache import page_key, page_render, whole_page
 
 from .models import Campaign
 from .selectors import (
@@ -51,9 +50,7 @@ VARIANTS_ON_FIRST_VIEW = 150
 
 @require_safe
 def home(request):
-    key = page_key(request, "home")
-    page = page_get(key)
-    if page is None:
+    def render_page(csrf_token):
         now = timezone.now()
         context = {
             "open_cards": _cards(campaign_list_open(now=now), now),
@@ -61,8 +58,9 @@ def home(request):
             "closed_cards": _cards(campaign_list_recently_closed(now=now), now),
         }
         page = {"body": render_to_string("campaigns/_home_body.html", context, request=request)}
-        page_set(key, page)
-    return render(request, "campaigns/home.html", page)
+        return page_render(request, "campaigns/home.html", page, csrf_token)
+
+    return whole_page(request, page_key(request, "home"), render_page)
 
 
 def _share_links(*, url: str, caption: str) -> dict[str, str]:
@@ -90,9 +88,8 @@ def _expanded_products(summaries, wanted: int | None) -> list[int]:
 def campaign_detail(request, slug):
     raw = request.GET.get("produk", "")
     wanted = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
-    key = page_key(request, f"campaign:{slug}:{wanted or ''}")
-    page = page_get(key)
-    if page is None:
+
+    def render_page(csrf_token):
         now = timezone.now()
         campaign = campaign_get_for_page(slug=slug)
         (card,) = _cards([campaign], now)
@@ -117,5 +114,6 @@ def campaign_detail(request, slug):
             "meta": render_to_string("campaigns/_campaign_meta.html", context, request=request),
             "body": render_to_string("campaigns/_campaign_body.html", context, request=request),
         }
-        page_set(key, page)
-    return render(request, "campaigns/campaign_detail.html", page)
+        return page_render(request, "campaigns/campaign_detail.html", page, csrf_token)
+
+    return whole_page(request, page_key(request, f"campaign:{slug}"), render_page)

@@ -8,7 +8,13 @@ cache that is down only means rendering afresh: reads never fail because of it.
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -23,10 +29,29 @@ def _version() -> int:
 
 
 def page_key(request, name: str) -> str | None:
+    """The cache key of page `name` as this request shows it (language, host, path); None: do not cache."""
     version = _version()
     if version < 0 or not settings.PAGE_CACHE_SECONDS:
         return None
-    return f"pages:{name}:{translation.get_language()}:{request.get_host()}:{version}"
+    path = request.get_full_path()
+    if len(path) > 500:
+        return None
+    return f"pages:{name}:{translation.get_language()}:{request.get_host()}:{path}:{version}"
+
+
+def cached_data(name: str, build) -> tuple[object, bool]:
+    """(`build()`, True) or what it gave a few seconds ago, (value, False): kept like a page, for
+    PAGE_CACHE_SECONDS and until the seller's next change."""
+    version = _version()
+    if version < 0 or not settings.PAGE_CACHE_SECONDS:
+        return build(), True
+    key = f"pages:{name}:{version}"
+    value = page_get(key)
+    if value is not None:
+        return value, False
+    value = build()
+    page_set(key, value)
+    return value, True
 
 
 def page_get(key: str | None):
@@ -56,3 +81,62 @@ def pages_changed() -> None:
         cache.incr(VERSION_KEY)
     except Exception:  # noqa: BLE001
         logger.warning("Page cache unreachable; cached pages expire by themselves.", exc_info=True)
+
+
+def _changed_on_commit(**_kwargs) -> None:
+    transaction.on_commit(pages_changed)
+
+
+def pages_change_on_writes(*models) -> None:
+    """Any save or delete of these models' rows makes every cached page stale once it commits."""
+    for model in models:
+        post_save.connect(_changed_on_commit, sender=model, dispatch_uid=f"pages-changed-save-{model._meta.label}")
+        post_delete.connect(_changed_on_commit, sender=model, dispatch_uid=f"pages-changed-delete-{model._meta.label}")
+
+
+# Stands in for the visitor's CSRF token in a cached page; each answer gets its own.
+CSRF_PLACEHOLDER = "csrf-token-of-this-visitor-7c1e9a4f3b"
+# Where base.html shows the visitor's messages; a cached page has none there.
+MESSAGES_MARK = "<!--messages-->"
+
+
+def page_cached(request, key: str | None) -> HttpResponse | None:
+    """The cached page for `key` as this visitor sees it (their CSRF token, their messages), or None."""
+    html = page_get(key)
+    if html is None:
+        return None
+    return _for_visitor(request, html)
+
+
+def page_store(request, key: str | None, render_page) -> HttpResponse:
+    """Render the page with `render_page(csrf_token)`, store it under `key`, and answer it to this visitor."""
+    if key is None:
+        return HttpResponse(render_page(None))
+    html = render_page(CSRF_PLACEHOLDER)
+    page_set(key, html)
+    return _for_visitor(request, html)
+
+
+def whole_page(request, key: str | None, render_page) -> HttpResponse:
+    """The whole page for `key` from the cache, or rendered by `render_page(csrf_token)` and stored.
+
+    A page is the same for every visitor but for the CSRF token in its forms
+    and the messages left for them (after a redirect), both put in per answer.
+    """
+    cached = page_cached(request, key)
+    return cached if cached is not None else page_store(request, key, render_page)
+
+
+def _for_visitor(request, html: str) -> HttpResponse:
+    html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    waiting = messages.get_messages(request)
+    if len(waiting):
+        html = html.replace(MESSAGES_MARK, render_to_string("_messages.html", {"messages": waiting}), 1)
+    return HttpResponse(html)
+
+
+def page_render(request, template: str, context: dict, csrf_token: str | None) -> str:
+    """`template` rendered for this request; with `csrf_token`, one to cache: a stand-in token and no messages."""
+    if csrf_token is not None:
+        context = {**context, "csrf_token": csrf_token, "messages": ()}
+    return render_to_string(template, context, request=request)

@@ -27,7 +27,7 @@ def production_tally_take(*, campaign: Campaign, now: datetime.datetime) -> Prod
     transaction, so the same orders always give the same numbers, once.
     """
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
         ProductionTally.objects.filter(campaign=campaign).delete()
         paid_lines = OrderLine.objects.filter(order__campaign=campaign, order__status__in=PRODUCED_STATUSES)
         counts = {

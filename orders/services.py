@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, F, PositiveIntegerField, Q, Sum, Value, When
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import NoPostageToProvince, PostageQuote, postage_quote
+from catalog.page_cache import pages_changed
 
 from .exceptions import (
     BuyerLimitExceeded,
@@ -26,6 +27,7 @@ from .exceptions import (
 )
 from .models import Order, OrderEvent, OrderLine
 from .outbox import message_queue
+from .selectors import checkout_items
 
 Status = Order.Status
 Plan = Order.PaymentPlan
@@ -206,18 +208,6 @@ def _units_release(order: Order) -> None:
     Campaign.objects.filter(pk=order.campaign_id).update(units_reserved=F("units_reserved") - order.units)
 
 
-def _units_reserve(*, campaign: Campaign, per_item: dict[int, int]) -> None:
-    """One statement for the items (already locked, in id order), one for the campaign."""
-    CampaignItem.objects.filter(pk__in=per_item).update(
-        units_reserved=F("units_reserved")
-        + Case(
-            *[When(pk=item_id, then=Value(quantity)) for item_id, quantity in per_item.items()],
-            output_field=PositiveIntegerField(),
-        )
-    )
-    Campaign.objects.filter(pk=campaign.pk).update(units_reserved=F("units_reserved") + sum(per_item.values()))
-
-
 def _closed_message(campaign: Campaign, now: datetime.datetime) -> str:
     if campaign.status_at(now) == Campaign.Status.COMING_SOON:
         return _("This PO has not opened yet; come back when it opens.")
@@ -252,34 +242,53 @@ def email_key(email: str) -> str:
     return f"{local}@{domain}"
 
 
-def _buyer_units_already(*, campaign: Campaign, phone: str, email: str) -> int:
+def _buyer_units_already(*, campaign: Campaign, phone: str, email: str, leaving_out: int | None = None) -> int:
     key = email_key(email) if email else ""
     return (
         Order.objects.filter(campaign=campaign, status__in=Order.LIVE_STATUSES)
         .filter(Q(phone=phone) | (Q(email_key=key) if key else Q(pk__in=[])))
+        .exclude(pk=leaving_out)
         .aggregate(units=Sum("units"))["units"]
         or 0
     )
 
 
-def _free_unique_codes(first_payment_idr: int) -> list[int]:
-    """Codes no other unpaid order at this amount uses: three digits while any is free, then four.
+# Codes tried at once before reading every amount taken near this one (a price with very many unpaid orders).
+UNIQUE_CODE_CANDIDATES = 16
+
+
+def _free_unique_code(first_payment_idr: int) -> int | None:
+    """A code no other unpaid order at this amount uses, at random: three digits while any is free, then four.
 
     A popular PO can have thousands of unpaid orders at one price; the amounts
-    stay distinct without turning buyers away at the thousandth.
+    stay distinct without turning buyers away at the thousandth. A few random
+    codes are tried first, in one query that reads only those of them taken.
     """
+    low, high = UNIQUE_CODE_TIERS[0]
+    candidates = {low + secrets.randbelow(high - low + 1) for _ in range(UNIQUE_CODE_CANDIDATES)}
+    unpaid = Order.objects.filter(status=Status.PENDING_PAYMENT)
     taken = set(
-        Order.objects.filter(
-            status=Status.PENDING_PAYMENT,
-            first_transfer_idr__gt=first_payment_idr,
-            first_transfer_idr__lte=first_payment_idr + UNIQUE_CODE_MAX,
-        ).values_list("first_transfer_idr", flat=True)
+        unpaid.filter(first_transfer_idr__in=[first_payment_idr + code for code in candidates]).values_list(
+            "first_transfer_idr", flat=True
+        )
     )
+    for code in candidates:
+        if first_payment_idr + code not in taken:
+            return code
+    taken = {
+        amount - first_payment_idr
+        for amount in unpaid.filter(
+            first_transfer_idr__gt=first_payment_idr, first_transfer_idr__lte=first_payment_idr + UNIQUE_CODE_MAX
+        ).values_list("first_transfer_idr", flat=True)
+    }
     for low, high in UNIQUE_CODE_TIERS:
-        free = [code for code in range(low, high + 1) if first_payment_idr + code not in taken]
-        if free:
-            return free
-    return []
+        size = high - low + 1
+        if sum(1 for code in taken if low <= code <= high) < size:
+            while True:  # a free code is found in size / free tries on average
+                code = low + secrets.randbelow(size)
+                if code not in taken:
+                    return code
+    return None
 
 
 def order_place(
@@ -293,6 +302,8 @@ def order_place(
     expected_postage_idr: int | None = None,
     client_key: str = "",
     now: datetime.datetime,
+    campaign: Campaign | None = None,
+    items: dict[int, CampaignItem] | None = None,
 ) -> Order:
     """Place a PO and reserve its units, or raise an OrderError and change nothing.
 
@@ -300,11 +311,15 @@ def order_place(
     longer holds (rates changed, or the page computed none), PostageChanged
     asks the buyer to look again before anything is ordered.
 
-    The campaign row is locked first, then its items in id order, so the
-    quota checks and the reservation happen as one step under any rush. All
-    that does not count units runs before the lock (what the lines are, the
-    postage, a free kode unik, the order's number), so a flash PO's lock is
-    held for a handful of short statements per order.
+    `campaign` and `items` ({campaign item id: item with variant and product})
+    may be what the caller read a moment ago (the checkout view), sparing the
+    reads: they only shape the order, and what counts is read again under the lock.
+
+    Everything that does not count units comes before the lock: what the lines
+    are, the postage, a free kode unik, the order's number, and the order's rows
+    themselves. Then one statement per table takes the campaign's row and its
+    items' rows and reserves the units only where they are left, and COMMIT
+    follows; any rule broken under the lock rolls the whole order back.
     """
     if not terms_accepted:
         raise InvalidOrder(_("Read and accept the PO terms to order."))
@@ -314,38 +329,33 @@ def order_place(
     if payment_plan not in Plan.values:
         raise InvalidOrder(_("Choose how to pay."))
 
-    campaign = Campaign.objects.get(pk=campaign_id)
-    _check_open_and_plan(campaign, payment_plan, now)
-    catalog = {
-        item.pk: item
-        for item in CampaignItem.objects.filter(
-            campaign_id=campaign_id, pk__in=wanted, variant__is_active=True, variant__product__is_active=True
-        )
-        .select_related("variant__product")
-        .prefetch_related("variant__option_values")
-    }
-    if set(catalog) != set(wanted):
-        raise InvalidOrder(_("A chosen variant is not sold in this PO any more; choose again."))
-    weight = order_weight_grams((catalog[item_id], line.quantity) for item_id, line in wanted.items())
-    try:
-        postage = postage_quote(campaign=campaign, province=buyer.province.strip(), weight_grams=weight)
-    except NoPostageToProvince as error:
-        raise InvalidOrder(str(error)) from error
-    if expected_postage_idr is not None and expected_postage_idr != postage.amount_idr:
-        raise PostageChanged(postage_idr=postage.amount_idr)
-
     for _attempt in range(5):
-        expected = order_quote(
+        if campaign is None or campaign.pk != campaign_id:
+            campaign = Campaign.objects.get(pk=campaign_id)
+        _check_open_and_plan(campaign, payment_plan, now)
+        if items is None or not set(wanted) <= set(items):
+            items = checkout_items(campaign=campaign, item_ids=list(wanted))
+        catalog = {item_id: items[item_id] for item_id in wanted if item_id in items}
+        if set(catalog) != set(wanted):
+            raise InvalidOrder(_("A chosen variant is not sold in this PO any more; choose again."))
+        weight = order_weight_grams((catalog[item_id], line.quantity) for item_id, line in wanted.items())
+        try:
+            postage = postage_quote(campaign=campaign, province=buyer.province.strip(), weight_grams=weight)
+        except NoPostageToProvince as error:
+            raise InvalidOrder(str(error)) from error
+        if expected_postage_idr is not None and expected_postage_idr != postage.amount_idr:
+            raise PostageChanged(postage_idr=postage.amount_idr)
+        quote = order_quote(
             campaign=campaign,
             prices_and_quantities=[(catalog[item_id].price_idr, line.quantity) for item_id, line in wanted.items()],
             postage=postage,
-        ).first_payment_idr(payment_plan)
-        code = _unique_code_pick(expected)
+        )
+        code = _unique_code_pick(quote.first_payment_idr(payment_plan))
         order_id = _order_id_reserve()
         try:
             with transaction.atomic():
-                order = _order_place_locked(
-                    campaign_id=campaign_id,
+                return _order_place_locked(
+                    campaign=campaign,
                     wanted=wanted,
                     catalog=catalog,
                     buyer=buyer,
@@ -354,7 +364,7 @@ def order_place(
                     payment_plan=payment_plan,
                     postage=postage,
                     weight_grams=weight,
-                    expected_first_payment=expected,
+                    quote=quote,
                     unique_code=code,
                     order_id=order_id,
                     language=language,
@@ -364,9 +374,15 @@ def order_place(
         except IntegrityError as error:
             if not _is_transfer_amount_clash(error):
                 raise
-            continue  # another unpaid order took this amount at the same moment (any campaign): pick again
-        return order
+            # Another unpaid order took this amount at the same moment (any campaign): pick again.
+        except _ReadAgain:
+            # The seller changed a price or the PO's terms since they were read: read them again.
+            campaign, items = None, None
     raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
+
+
+class _ReadAgain(Exception):
+    """What the order was built from changed before the lock was taken."""
 
 
 def _check_open_and_plan(campaign: Campaign, payment_plan: str, now: datetime.datetime) -> None:
@@ -379,10 +395,10 @@ def _check_open_and_plan(campaign: Campaign, payment_plan: str, now: datetime.da
 
 
 def _unique_code_pick(first_payment_idr: int) -> int:
-    free = _free_unique_codes(first_payment_idr)
-    if not free:
+    code = _free_unique_code(first_payment_idr)
+    if code is None:
         raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
-    return secrets.choice(free)
+    return code
 
 
 def _order_id_reserve() -> int | None:
@@ -403,9 +419,23 @@ def _order_number(order_id: int, now: datetime.datetime) -> str:
     return f"PO-{timezone.localtime(now):%y%m}-{order_id:05d}"
 
 
+# The campaign's terms an order is built from: a change to any of them before the lock means reading again.
+ORDER_TERMS = (
+    "payment_terms",
+    "dp_kind",
+    "dp_percent",
+    "dp_fixed_per_unit_idr",
+    "balance_due_date",
+    "unpaid_expiry_hours",
+    "postage_mode",
+    "postage_timing",
+    "per_buyer_limit",
+)
+
+
 def _order_place_locked(
     *,
-    campaign_id,
+    campaign,
     wanted,
     catalog,
     buyer,
@@ -414,66 +444,21 @@ def _order_place_locked(
     payment_plan,
     postage,
     weight_grams,
-    expected_first_payment,
+    quote,
     unique_code,
     order_id,
     language,
     client_key,
     now,
 ) -> Order:
-    """What must happen under the campaign lock: check and reserve the units, write the order."""
-    asked_at = time.perf_counter()
-    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
-    locked_at = time.perf_counter()
-    # Registered first, so it runs first after COMMIT: the time from taking the lock to releasing it.
-    if lock_logger.isEnabledFor(logging.DEBUG):
-        transaction.on_commit(
-            lambda: lock_logger.debug(
-                "order %s: campaign lock held %.2f ms (waited %.2f ms for it)",
-                order.number,
-                (time.perf_counter() - locked_at) * 1000,
-                (locked_at - asked_at) * 1000,
-            )
-        )
-    _check_open_and_plan(campaign, payment_plan, now)
-    locked = {
-        row[0]: row
-        for row in CampaignItem.objects.select_for_update(of=("self",))
-        .filter(campaign_id=campaign_id, pk__in=wanted, variant__is_active=True, variant__product__is_active=True)
-        .order_by("pk")
-        .values_list("pk", "price_idr", "quota", "units_reserved")
-    }
-    if set(locked) != set(wanted):
-        raise InvalidOrder(_("A chosen variant is not sold in this PO any more; choose again."))
-    for item_id, line in wanted.items():
-        _pk, _price, quota, reserved = locked[item_id]
-        if quota is not None and quota - reserved < line.quantity:
-            raise QuotaExceeded(label=str(catalog[item_id].variant), units_left=max(quota - reserved, 0))
-    units = sum(line.quantity for line in wanted.values())
-    if campaign.quota_total is not None and campaign.quota_total - campaign.units_reserved < units:
-        raise QuotaExceeded(label=campaign.title, units_left=campaign.units_left)
-    if client_key and settings.UNPAID_ORDERS_PER_CLIENT:
-        unpaid = Order.objects.filter(campaign=campaign, client_key=client_key, status=Status.PENDING_PAYMENT).count()
-        if unpaid >= settings.UNPAID_ORDERS_PER_CLIENT:
-            raise InvalidOrder(
-                _("You already have %(count)d unpaid orders in this PO: pay or cancel one before ordering again.")
-                % {"count": unpaid}
-            )
-    if campaign.per_buyer_limit is not None:
-        already = _buyer_units_already(campaign=campaign, phone=phone, email=email)
-        if already + units > campaign.per_buyer_limit:
-            raise BuyerLimitExceeded(limit=campaign.per_buyer_limit, already=already)
+    """Write the order, then reserve its units under the campaign's lock; inside the caller's transaction.
 
-    prices = {item_id: locked[item_id][1] for item_id in wanted}
-    quote = order_quote(
-        campaign=campaign,
-        prices_and_quantities=[(prices[item_id], line.quantity) for item_id, line in wanted.items()],
-        postage=postage,
-    )
+    The rows go in first: inserting them takes no lock another checkout waits
+    for (a foreign key only shares the campaign's key). The lock is taken by
+    the campaign's UPDATE and held to COMMIT, so it covers two statements.
+    """
     first_payment = quote.first_payment_idr(payment_plan)
-    if first_payment != expected_first_payment:
-        # The seller changed a price since the lines were read: the code must fit the new amount.
-        unique_code = _unique_code_pick(first_payment)
+    units = sum(line.quantity for line in wanted.values())
     order = Order(
         id=order_id,
         number=_order_number(order_id, now) if order_id else None,
@@ -517,18 +502,126 @@ def _order_place_locked(
                 product_name=catalog[item_id].variant.product.name,
                 variant_label=catalog[item_id].variant.label,
                 sku=catalog[item_id].variant.sku,
-                unit_price_idr=prices[item_id],
+                unit_price_idr=catalog[item_id].price_idr,
                 quantity=line.quantity,
-                line_total_idr=prices[item_id] * line.quantity,
+                line_total_idr=catalog[item_id].price_idr * line.quantity,
                 note=line.note.strip()[:200],
             )
             for item_id, line in wanted.items()
         ]
     )
-    _units_reserve(campaign=campaign, per_item={item_id: line.quantity for item_id, line in wanted.items()})
     OrderEvent.objects.create(order=order, at=now, from_status="", to_status=order.status, actor_label=BUYER)
+    clock = {}
+    # Registered before the message's nudge, so it runs first after COMMIT: the time the lock was held.
+    if lock_logger.isEnabledFor(logging.DEBUG):
+        transaction.on_commit(
+            lambda: lock_logger.debug(
+                "order %s: campaign lock held %.2f ms (waited %.2f ms for it)",
+                order.number,
+                (time.perf_counter() - clock["locked"]) * 1000,
+                (clock["locked"] - clock["asked"]) * 1000,
+            )
+        )
     message_queue(kind="order_placed", key=f"order:{order.pk}:placed", order=order, now=now, new=True)
+
+    clock["asked"] = time.perf_counter()
+    terms = _campaign_reserve(campaign=campaign, units=units, now=now)
+    clock["locked"] = time.perf_counter()
+    if any(terms[name] != getattr(campaign, name) for name in ORDER_TERMS):
+        raise _ReadAgain
+    prices = _items_reserve(campaign=campaign, wanted=wanted, catalog=catalog)
+    if any(prices[item_id] != catalog[item_id].price_idr for item_id in wanted):
+        raise _ReadAgain
+    if client_key and settings.UNPAID_ORDERS_PER_CLIENT:
+        unpaid = (
+            Order.objects.filter(campaign=campaign, client_key=client_key, status=Status.PENDING_PAYMENT)
+            .exclude(pk=order.pk)
+            .count()
+        )
+        if unpaid >= settings.UNPAID_ORDERS_PER_CLIENT:
+            raise InvalidOrder(
+                _("You already have %(count)d unpaid orders in this PO: pay or cancel one before ordering again.")
+                % {"count": unpaid}
+            )
+    if campaign.per_buyer_limit is not None:
+        already = _buyer_units_already(campaign=campaign, phone=phone, email=email, leaving_out=order.pk)
+        if already + units > campaign.per_buyer_limit:
+            raise BuyerLimitExceeded(limit=campaign.per_buyer_limit, already=already)
     return order
+
+
+def _campaign_reserve(*, campaign: Campaign, units: int, now: datetime.datetime) -> dict:
+    """Take the campaign's row lock and reserve `units` if it is open and they are left; its terms as they are now.
+
+    Raises CampaignNotOpen or QuotaExceeded (the caller's transaction rolls back) otherwise.
+    """
+    table = Campaign._meta.db_table
+    moment = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET units_reserved = units_reserved + %s"  # noqa: S608 - names from the model
+            " WHERE id = %s AND stage = %s AND opens_at <= %s AND closes_at > %s"
+            " AND (quota_total IS NULL OR units_reserved + %s <= quota_total)"
+            f" RETURNING units_reserved, quota_total, {', '.join(ORDER_TERMS)}",
+            [units, campaign.pk, Campaign.Stage.PUBLISHED, moment, moment, units],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        current = Campaign.objects.get(pk=campaign.pk)
+        if current.status_at(now) != Campaign.Status.OPEN:
+            raise CampaignNotOpen(_closed_message(current, now))
+        raise QuotaExceeded(label=current.title, units_left=current.units_left or 0)
+    reserved, quota, *values = row
+    if reserved == quota:
+        transaction.on_commit(pages_changed)  # sold out: the pages say so at once
+    terms = dict(zip(ORDER_TERMS, values, strict=True))
+    if isinstance(terms["balance_due_date"], str):  # SQLite without a converter
+        terms["balance_due_date"] = datetime.date.fromisoformat(terms["balance_due_date"])
+    return terms
+
+
+def _items_reserve(*, campaign: Campaign, wanted: dict[int, LineRequest], catalog: dict) -> dict[int, int]:
+    """Reserve each line's units on its item where they are left, under the campaign's lock; {item id: price}.
+
+    Raises InvalidOrder (a variant no longer sold) or QuotaExceeded, rolling the order back.
+    """
+    ids = sorted(wanted)
+    per_item = " ".join("WHEN %s THEN %s" for _id in ids)
+    quantities = [value for item_id in ids for value in (item_id, wanted[item_id].quantity)]
+    item_table, variant_table = CampaignItem._meta.db_table, CampaignItem.variant.field.related_model._meta.db_table
+    product_table = CampaignItem.variant.field.related_model.product.field.related_model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {item_table} SET units_reserved = units_reserved + CASE id {per_item} END"  # noqa: S608
+            f" WHERE campaign_id = %s AND id IN ({', '.join(['%s'] * len(ids))})"
+            f" AND (quota IS NULL OR units_reserved + CASE id {per_item} END <= quota)"
+            f" AND variant_id IN (SELECT v.id FROM {variant_table} v JOIN {product_table} p ON p.id = v.product_id"
+            " WHERE v.is_active AND p.is_active)"
+            " RETURNING id, price_idr, units_reserved, quota",
+            [*quantities, campaign.pk, *ids, *quantities],
+        )
+        rows = cursor.fetchall()
+    prices = {item_id: price for item_id, price, _reserved, _quota in rows}
+    if any(reserved == quota for _id, _price, reserved, quota in rows):
+        transaction.on_commit(pages_changed)
+    if len(prices) == len(ids):
+        return prices
+    current = {
+        row[0]: row
+        for row in CampaignItem.objects.filter(
+            campaign=campaign, pk__in=ids, variant__is_active=True, variant__product__is_active=True
+        ).values_list("pk", "quota", "units_reserved")
+    }
+    for item_id in ids:
+        if item_id not in current:
+            raise InvalidOrder(_("A chosen variant is not sold in this PO any more; choose again."))
+    for item_id in ids:
+        if item_id not in prices:
+            _pk, quota, reserved = current[item_id]
+            if quota is None:  # the seller lifted the quota a moment ago
+                raise _ReadAgain
+            raise QuotaExceeded(label=str(catalog[item_id].variant), units_left=max(quota - reserved, 0))
+    raise AssertionError("unreachable")
 
 
 def order_expire_overdue(*, now: datetime.datetime) -> int:
@@ -541,7 +634,7 @@ def order_expire_overdue(*, now: datetime.datetime) -> int:
     expired = 0
     for order_id, campaign_id in due:
         with transaction.atomic():
-            Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+            Campaign.objects.select_for_update(no_key=True).filter(pk=campaign_id).first()
             order = Order.objects.select_for_update().get(pk=order_id)
             if (
                 order.status != Status.PENDING_PAYMENT

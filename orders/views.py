@@ -14,9 +14,10 @@ from django.views.decorators.http import require_http_methods
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import postage_quote, postage_table
 from catalog.models import shop_profile
+from catalog.page_cache import cached_data, page_cached, page_key, page_render, page_store
 from preorder_shop.client import client_key, throttle
 
-from .exceptions import OrderError
+from .exceptions import OrderError, QuotaExceeded
 from .forms import NOTE_PREFIX, CheckoutForm, OrderLookupForm, quantities_from
 from .models import Order
 from .selectors import bank_account_list_active, checkout_items, order_get_for_buyer
@@ -51,8 +52,23 @@ def _line_note(raw: str) -> str:
 
 
 def _checkout_lines(campaign: Campaign, data) -> list[CheckoutLine]:
+    """The lines asked for, with what they show from a few seconds ago and their units read afresh."""
     quantities = quantities_from(data)
-    items = checkout_items(campaign=campaign, item_ids=list(quantities))
+    ids = sorted(quantities)
+    items, fresh = (
+        cached_data(
+            f"checkout-items:{campaign.pk}:{','.join(map(str, ids))}",
+            lambda: checkout_items(campaign=campaign, item_ids=ids),
+        )
+        if len(ids) <= 20
+        else (checkout_items(campaign=campaign, item_ids=ids), True)
+    )
+    if not fresh:
+        units = {line.item.pk: line.item for line in _units_now(campaign, quantities)}
+        for item_id in [item_id for item_id in items if item_id not in units]:
+            del items[item_id]
+        for item_id, item in items.items():
+            item.quota, item.units_reserved = units[item_id].quota, units[item_id].units_reserved
     return [
         CheckoutLine(item=items[item_id], quantity=quantity, note=_line_note(data.get(f"{NOTE_PREFIX}{item_id}", "")))
         for item_id, quantity in quantities.items()
@@ -74,39 +90,81 @@ def _buyer_from(cleaned: dict) -> BuyerDetails:
     )
 
 
-@never_cache
-@require_http_methods(["GET", "POST"])
-@throttle(group="checkout", rate_setting="CHECKOUT_RATE")
-def checkout(request, slug):
-    campaign = get_object_or_404(Campaign.objects.exclude(stage=Campaign.Stage.DRAFT), slug=slug)
-    now = timezone.now()
-    data = request.POST if request.method == "POST" else request.GET
-    lines = _checkout_lines(campaign, data)
+def _units_now(campaign: Campaign, quantities: dict[int, int]) -> list[CheckoutLine]:
+    """The lines with only their units read afresh, for a checkout page built a moment ago."""
+    items = CampaignItem.objects.filter(campaign=campaign, pk__in=quantities).only("pk", "quota", "units_reserved")
+    return [CheckoutLine(item=item, quantity=quantities[item.pk], note="") for item in items]
+
+
+def _refusal(request, campaign: Campaign, lines: list[CheckoutLine], now):
+    """Back to the PO's page with why, when these lines cannot be ordered now; None when they can."""
     if campaign.status_at(now) != Campaign.Status.OPEN:
         messages.error(request, _("This PO is not open for orders."))
         return redirect(campaign)
     if not lines:
         messages.error(request, _("Choose at least one variant and a quantity."))
         return redirect(campaign)
+    try:
+        # Sold out already: the PO's page shows what is left, before a form is filled in for nothing.
+        _units_check(campaign, lines)
+    except QuotaExceeded as error:
+        messages.error(request, str(error))
+        return redirect(campaign)
+    return None
 
+
+def _units_check(campaign: Campaign, lines: list[CheckoutLine]) -> None:
+    """QuotaExceeded when the lines ask for more than is left now (read fresh; the lock decides at ordering)."""
+    for line in lines:
+        item = line.item
+        left = None if item.quota is None else max(item.quota - item.units_reserved, 0)
+        if left is not None and left < line.quantity:
+            raise QuotaExceeded(label=str(line.item.variant), units_left=left)
+    if campaign.units_left is not None and campaign.units_left < sum(line.quantity for line in lines):
+        raise QuotaExceeded(label=campaign.title, units_left=campaign.units_left)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@throttle(group="checkout", rate_setting="CHECKOUT_RATE")
+def checkout(request, slug):
+    campaign = get_object_or_404(Campaign.objects.exclude(stage=Campaign.Stage.DRAFT), slug=slug)
+    now = timezone.now()
+    limited = getattr(request, "limited", False)
+    key = None
+    if request.method == "GET" and not limited:
+        # The same form for every buyer of these lines this minute (the pay-by time shows minutes).
+        key = page_key(request, f"checkout:{campaign.pk}:{timezone.localtime(now):%Y%m%d%H%M}")
+        cached = page_cached(request, key)
+        if cached is not None:
+            # Built from lines on sale a few seconds ago (a seller's change drops it); only the units move.
+            refusal = _refusal(request, campaign, _units_now(campaign, quantities_from(request.GET)), now)
+            return refusal or cached
+    data = request.POST if request.method == "POST" else request.GET
+    lines = _checkout_lines(campaign, data)
+    refusal = _refusal(request, campaign, lines, now)
+    if refusal is not None:
+        return refusal
     if any(name.startswith(NOTE_PREFIX) and not _line_note_clean(value) for name, value in data.items() if value):
         # Only a hand-made request gets here: the page's own field allows neither.
         return HttpResponseBadRequest(_("A note may hold letters, digits and punctuation only, up to 200 characters."))
-    form = CheckoutForm(request.POST if request.method == "POST" else None, campaign=campaign)
-    weight = order_weight_grams((line.item, line.quantity) for line in lines)
-    postage_by_province = postage_table(campaign=campaign, weight_grams=weight)
-    charges_postage = campaign.postage_mode in (
-        Campaign.PostageMode.FLAT_BY_PROVINCE,
-        Campaign.PostageMode.PER_KG_BY_PROVINCE,
-    )
-    if getattr(request, "limited", False):
+    if request.method == "GET" and not limited:
+        return page_store(
+            request,
+            key,
+            lambda csrf_token: page_render(
+                request, "orders/checkout.html", _checkout_context(request, campaign, lines, None, now), csrf_token
+            ),
+        )
+
+    form = CheckoutForm(request.POST, campaign=campaign) if request.method == "POST" else None
+    status = 200
+    if limited:
         messages.error(request, _("Too many orders from your connection in a short time; wait a minute and try again."))
         form = CheckoutForm(request.POST, campaign=campaign)
         form.is_valid()
         status = 429
-    else:
-        status = 200
-    if request.method == "POST" and status == 200 and form.is_valid():
+    elif form.is_valid():
         seen = form.cleaned_data.get("postage_seen")
         try:
             order = order_place(
@@ -117,15 +175,34 @@ def checkout(request, slug):
                 terms_accepted=form.cleaned_data["terms_accepted"],
                 language=translation.get_language(),
                 # The buyer must have seen the postage: a page without it (no script) is shown again with it.
-                expected_postage_idr=(seen if seen is not None else -1) if charges_postage else None,
+                expected_postage_idr=(seen if seen is not None else -1) if _charges_postage(campaign) else None,
                 client_key=client_key(request),
                 now=now,
+                campaign=campaign,
+                items={line.item.pk: line.item for line in lines},
             )
+        except QuotaExceeded as error:
+            messages.error(request, str(error))
+            return redirect(campaign)
         except OrderError as error:
             messages.error(request, str(error))
         else:
             return redirect("orders:placed", token=order.token)
+    return render(
+        request, "orders/checkout.html", _checkout_context(request, campaign, lines, form, now), status=status
+    )
 
+
+def _charges_postage(campaign: Campaign) -> bool:
+    return campaign.postage_mode in (Campaign.PostageMode.FLAT_BY_PROVINCE, Campaign.PostageMode.PER_KG_BY_PROVINCE)
+
+
+def _checkout_context(request, campaign: Campaign, lines: list[CheckoutLine], form, now) -> dict:
+    """What the checkout page shows: the lines, postage and totals, and the form (`None`: a new, empty one)."""
+    form = form if form is not None else CheckoutForm(campaign=campaign)
+    weight = order_weight_grams((line.item, line.quantity) for line in lines)
+    postage_by_province = postage_table(campaign=campaign, weight_grams=weight)
+    charges_postage = _charges_postage(campaign)
     province = form.data.get("province", "") if form.is_bound else ""
     postage = None
     if not charges_postage or postage_by_province.get(province) is not None:
@@ -142,7 +219,7 @@ def checkout(request, slug):
         # What the buyer sees now is what the next submit orders at.
         form.data = form.data.copy()
         form.data["postage_seen"] = str(postage.amount_idr)
-    context = {
+    return {
         "profile": shop_profile(),
         "bank_names": sorted({account.bank_name for account in bank_account_list_active()}),
         "gateway_enabled": bool(settings.MIDTRANS_SERVER_KEY),
@@ -163,7 +240,6 @@ def checkout(request, slug):
         "form": form,
         "pay_by": now + datetime.timedelta(hours=campaign.unpaid_expiry_hours),
     }
-    return render(request, "orders/checkout.html", context, status=status)
 
 
 def _order_context(order: Order) -> dict:

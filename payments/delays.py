@@ -91,7 +91,7 @@ def order_delay_respond(*, order: Order, update_id: int, choice: str, now: datet
     if choice not in DelayResponse.Choice.values:
         raise PaymentNotAccepted(_("Choose to keep the order or to cancel it."))
     with transaction.atomic():
-        Campaign.objects.select_for_update().get(pk=order.campaign_id)
+        Campaign.objects.select_for_update(no_key=True).get(pk=order.campaign_id)
         order = Order.objects.select_for_update().get(pk=order.pk)
         updates = list(CampaignUpdate.objects.filter(campaign_id=order.campaign_id))
         open_delay = order_open_delay(order, updates)

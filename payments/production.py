@@ -61,7 +61,7 @@ def _production_start_locked(*, campaign: Campaign, now: datetime.datetime) -> P
 def campaign_production_start(*, campaign: Campaign, now: datetime.datetime) -> ProductionTally:
     """Take the tally and start production now, or raise PaymentNotAccepted saying what waits."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
         blocker = campaign_production_blocker(campaign=campaign, now=now)
         if blocker:
             raise PaymentNotAccepted(blocker)
@@ -73,7 +73,7 @@ def campaign_production_due(*, now: datetime.datetime) -> int:
     started = 0
     for campaign_id in Campaign.objects.filter(stage=Stage.TALLYING).values_list("pk", flat=True):
         with transaction.atomic():
-            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+            campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
             if campaign_production_blocker(campaign=campaign, now=now):
                 continue
             _production_start_locked(campaign=campaign, now=now)
@@ -84,7 +84,7 @@ def campaign_production_due(*, now: datetime.datetime) -> int:
 def campaign_tally_recompute(*, campaign: Campaign, now: datetime.datetime) -> ProductionTally:
     """The seller counts again (after a late cancellation, say); the same orders give the same numbers."""
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
         if campaign.stage not in (Stage.IN_PRODUCTION, Stage.SHIPPING, Stage.COMPLETED):
             raise PaymentNotAccepted(_("The tally is taken when the PO goes into production."))
         return production_tally_take(campaign=campaign, now=now)

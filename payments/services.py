@@ -353,7 +353,7 @@ def order_cancel(*, order: Order, now: datetime.datetime, actor=None, reason: st
     open; the seller (an actor) may cancel at any stage before shipping.
     """
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=order.campaign_id)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=order.campaign_id)
         order = Order.objects.select_for_update().get(pk=order.pk)
         if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.DP_PAID, OrderStatus.PAID):
             raise IllegalOrderTransition(order=order, to_status=OrderStatus.CANCELLED)
@@ -456,7 +456,7 @@ def campaign_close_due(*, now: datetime.datetime) -> int:
     closed = 0
     for campaign_id in due_ids:
         with transaction.atomic():
-            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+            campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
             if (
                 campaign.close_processed_at is not None
                 or campaign.stage != Campaign.Stage.PUBLISHED
@@ -499,7 +499,7 @@ def campaign_cancel(*, campaign: Campaign, reason: str, actor, now: datetime.dat
     if not reason.strip():
         raise PaymentNotAccepted(_("Give the buyers a reason."))
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
         if Campaign.Stage.CANCELLED not in ALLOWED_STAGE_MOVES[campaign.stage]:
             raise PaymentNotAccepted(_("This PO can no longer be cancelled; cancel single orders instead."))
         _campaign_orders_end(campaign=campaign, reason=reason.strip(), actor=actor, now=now)

@@ -114,7 +114,7 @@ def _ship_locked(*, order: Order, code: str, resi: str, actor, now: datetime.dat
     order.save(update_fields=["courier", "tracking_number", "shipped_at"])
     order_transition(order=order, to_status=Status.SHIPPED, now=now, actor=actor, reason=f"{order.courier_name} {resi}")
     # The first parcel out moves the PO to shipping (read again: an earlier row may have moved it).
-    campaign = Campaign.objects.select_for_update().get(pk=order.campaign_id)
+    campaign = Campaign.objects.select_for_update(no_key=True).get(pk=order.campaign_id)
     if campaign.stage == Stage.IN_PRODUCTION:
         campaign_stage_move(campaign=campaign, to_stage=Stage.SHIPPING, now=now)
     message_queue(kind="order_shipped", key=f"order:{order.pk}:shipped", order=order, now=now)
@@ -246,7 +246,7 @@ def campaigns_complete_due(*, now: datetime.datetime) -> int:
     done = 0
     for campaign_id in Campaign.objects.filter(stage=Stage.SHIPPING).values_list("pk", flat=True):
         with transaction.atomic():
-            campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+            campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
             if campaign.stage != Stage.SHIPPING:
                 continue
             if Order.objects.filter(campaign=campaign).exclude(status__in=ENDED).exists():

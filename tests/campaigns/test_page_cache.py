@@ -1,15 +1,21 @@
 """Buyers' pages come from the cache for a few seconds, never write, show the seller's changes at
 once, and still answer when the cache is down."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.services import campaign_update_post
-from tests.factories import campaign_with_products
+from catalog.page_cache import CSRF_PLACEHOLDER, pages_changed
+from orders.models import BankAccount, Order
+from tests.factories import campaign_with_products, checkout_form, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +66,88 @@ def test_pages_answer_when_the_cache_is_down(client, campaign, monkeypatch):
     assert client.get(campaign.get_absolute_url()).status_code == 200
     Campaign.objects.filter(pk=campaign.pk).update(title="PO Tas Lukis Baru")
     assert "PO Tas Lukis Baru" in client.get(campaign.get_absolute_url()).content.decode()
+
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _checkout_url(campaign, item, quantity=1):
+    return f"{reverse('orders:checkout', args=[campaign.slug])}?qty-{item.pk}={quantity}"
+
+
+def test_the_checkout_form_is_cached_but_each_buyer_gets_a_working_token_of_their_own(campaign):
+    BankAccount.objects.create(bank_name="BCA", account_number="1234567890", account_holder="Toko")
+    item = campaign.items.order_by("pk").first()
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    form_first = first.get(_checkout_url(campaign, item))
+    with CaptureQueriesContext(connection) as queries:
+        form_second = second.get(_checkout_url(campaign, item))
+    # The campaign and the lines' units are read afresh; the rest of the page is not built again.
+    assert len(queries.captured_queries) == 2, [query["sql"] for query in queries.captured_queries]
+    tokens = [CSRF_FIELD.findall(page.content.decode()) for page in (form_first, form_second)]
+    assert len(tokens[0]) == len(tokens[1]) == 2  # the language switch and the order form
+    assert tokens[0][0] != tokens[1][0] and CSRF_PLACEHOLDER not in form_second.content.decode()
+    assert "csrftoken" in form_second.cookies
+    assert CSRF_FIELD.sub("", form_first.content.decode()) == CSRF_FIELD.sub("", form_second.content.decode())
+    data = {**checkout_form([(item, 1)]), "csrfmiddlewaretoken": tokens[1][1]}
+    placed = second.post(reverse("orders:checkout", args=[campaign.slug]), data)
+    assert placed.status_code == 302 and Order.objects.count() == 1
+
+
+def test_the_cached_checkout_form_shows_a_new_price_at_once(client, campaign, django_capture_on_commit_callbacks):
+    item = campaign.items.order_by("pk").first()
+    assert "Rp90.000" in client.get(_checkout_url(campaign, item)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        item.price_idr = 95_000
+        item.save()  # as the seller's admin does, through save()
+        pages_changed()
+    assert "Rp95.000" in client.get(_checkout_url(campaign, item)).content.decode()
+
+
+def test_the_shop_profile_and_bank_accounts_reach_cached_pages_at_once(
+    client, campaign, django_capture_on_commit_callbacks
+):
+    item = campaign.items.order_by("pk").first()
+    assert "Mandiri" not in client.get(_checkout_url(campaign, item)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        BankAccount.objects.create(bank_name="Mandiri", account_number="99887766", account_holder="Toko")
+    assert "Mandiri" in client.get(_checkout_url(campaign, item)).content.decode()
+
+
+def test_a_page_with_a_message_is_rendered_for_its_visitor_and_not_stored(client, campaign):
+    client.get(campaign.get_absolute_url())  # cached without a message
+    response = client.get(reverse("orders:checkout", args=[campaign.slug]), follow=True)  # no line: a message
+    html = response.content.decode()
+    assert response.redirect_chain == [(campaign.get_absolute_url(), 302)]
+    assert "Pilih minimal satu varian" in html or 'class="messages"' in html
+    assert 'class="messages"' not in Client().get(campaign.get_absolute_url()).content.decode()
+
+
+def test_the_order_that_sells_out_shows_on_cached_pages_at_once(client, campaign, django_capture_on_commit_callbacks):
+    item = campaign.items.order_by("pk").first()
+    CampaignItem.objects.filter(pk=item.pk).update(quota=1)
+    before = client.get(campaign.get_absolute_url()).content.decode()
+    assert re.search(rf'name="qty-{item.pk}"[^>]*disabled', before) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        place_order(campaign, [(item, 1)])
+    after = client.get(campaign.get_absolute_url()).content.decode()
+    assert re.search(rf'<input[^>]*name="qty-{item.pk}"[^>]*disabled', after), "the sold-out size still looks open"
+
+
+def test_an_order_from_a_cached_form_takes_the_price_and_units_as_they_are_now(client, campaign):
+    """What the checkout read a few seconds ago shapes the page; the order counts what holds under the lock."""
+    first, second = campaign.items.order_by("pk")[:2]
+    client.get(_checkout_url(campaign, first))
+    client.get(_checkout_url(campaign, second))
+    # Behind the cache's back (no version change): a new price, and the second size sold out.
+    CampaignItem.objects.filter(pk=first.pk).update(price_idr=99_000)
+    CampaignItem.objects.filter(pk=second.pk).update(quota=3, units_reserved=3)
+    placed = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(first, 1)]))
+    assert placed.status_code == 302
+    line = Order.objects.get().lines.get()
+    assert line.unit_price_idr == 99_000 and Order.objects.get().total_idr == 99_000
+    refused = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(second, 1)]), follow=True)
+    assert refused.redirect_chain == [(campaign.get_absolute_url(), 302)]
+    assert Order.objects.count() == 1
+    second.refresh_from_db()
+    assert second.units_reserved == 3

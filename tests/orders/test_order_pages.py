@@ -78,11 +78,33 @@ def test_bad_input_gets_a_message_keeps_the_form_and_orders_nothing(client, camp
 def test_losing_the_race_gives_a_clear_message_and_no_order(client, campaign):
     small, _ = campaign.items.order_by("position")
     CampaignItem.objects.filter(pk=small.pk).update(units_reserved=9)
-    response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 2)]))
-    assert response.status_code == 200
+    response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 2)]), follow=True)
+    assert response.redirect_chain == [(campaign.get_absolute_url(), 302)]
     assert not Order.objects.exists()
     messages = [str(message) for message in response.context["messages"]]
-    assert any("1" in message for message in messages), messages
+    assert messages == [f"{small.variant} tinggal 1; kurangi jumlahnya lalu pesan lagi, ya."], messages
+    assert messages[0] in response.content.decode()
+
+
+def test_losing_the_race_under_the_lock_answers_the_same(client, campaign, monkeypatch):
+    """The page read units left a moment before another buyer took the last one: the lock refuses."""
+    small, _ = campaign.items.order_by("position")
+    monkeypatch.setattr("orders.views._units_check", lambda campaign, lines: None)
+    CampaignItem.objects.filter(pk=small.pk).update(units_reserved=10)
+    response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 1)]), follow=True)
+    assert response.redirect_chain == [(campaign.get_absolute_url(), 302)]
+    assert not Order.objects.exists()
+    assert [str(message) for message in response.context["messages"]] == [f"{small.variant} baru saja habis."]
+    small.refresh_from_db()
+    assert small.units_reserved == 10
+
+
+def test_a_sold_out_line_is_told_before_the_form(client, campaign):
+    small, _ = campaign.items.order_by("position")
+    CampaignItem.objects.filter(pk=small.pk).update(units_reserved=10)
+    response = client.get(reverse("orders:checkout", args=[campaign.slug]), {f"qty-{small.pk}": 1}, follow=True)
+    assert response.redirect_chain == [(campaign.get_absolute_url(), 302)]
+    assert [str(message) for message in response.context["messages"]] == [f"{small.variant} baru saja habis."]
 
 
 def test_a_page_opened_before_closing_cannot_order_after_it(client, campaign):
