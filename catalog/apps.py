@@ -7,10 +7,8 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self):
-        from orders.models import BankAccount
-
         from .models import ShopProfile, Variant
         from .page_cache import pages_change_on_writes
 
-        # What checkout pages show besides campaigns and products (whose admin moves the version itself).
-        pages_change_on_writes(ShopProfile, BankAccount, Variant)
+        # What buyers' pages show besides campaigns and products (whose admin moves the version itself).
+        pages_change_on_writes(ShopProfile, Variant)
