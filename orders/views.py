@@ -64,7 +64,7 @@ def _checkout_lines(campaign: Campaign, data) -> list[CheckoutLine]:
         else (checkout_items(campaign=campaign, item_ids=ids), True)
     )
     if not fresh:
-        units = {line.item.pk: line.item for line in _units_now(campaign, quantities)}
+        units = _units_now(campaign, ids)
         for item_id in [item_id for item_id in items if item_id not in units]:
             del items[item_id]
         for item_id, item in items.items():
@@ -90,10 +90,10 @@ def _buyer_from(cleaned: dict) -> BuyerDetails:
     )
 
 
-def _units_now(campaign: Campaign, quantities: dict[int, int]) -> list[CheckoutLine]:
-    """The lines with only their units read afresh, for a checkout page built a moment ago."""
-    items = CampaignItem.objects.filter(campaign=campaign, pk__in=quantities).only("pk", "quota", "units_reserved")
-    return [CheckoutLine(item=item, quantity=quantities[item.pk], note="") for item in items]
+def _units_now(campaign: Campaign, item_ids) -> dict[int, CampaignItem]:
+    """The items with only their units read afresh, for what was built from them a moment ago."""
+    items = CampaignItem.objects.filter(campaign=campaign, pk__in=item_ids).only("pk", "quota", "units_reserved")
+    return {item.pk: item for item in items.order_by()}
 
 
 def _refusal(request, campaign: Campaign, lines: list[CheckoutLine], now):
@@ -138,8 +138,10 @@ def checkout(request, slug):
         cached = page_cached(request, key)
         if cached is not None:
             # Built from lines on sale a few seconds ago (a seller's change drops it); only the units move.
-            refusal = _refusal(request, campaign, _units_now(campaign, quantities_from(request.GET)), now)
-            return refusal or cached
+            quantities = quantities_from(request.GET)
+            units = _units_now(campaign, quantities)
+            lines = [CheckoutLine(item=units[pk], quantity=n, note="") for pk, n in quantities.items() if pk in units]
+            return _refusal(request, campaign, lines, now) or cached
     data = request.POST if request.method == "POST" else request.GET
     lines = _checkout_lines(campaign, data)
     refusal = _refusal(request, campaign, lines, now)
@@ -153,7 +155,7 @@ def checkout(request, slug):
             request,
             key,
             lambda csrf_token: page_render(
-                request, "orders/checkout.html", _checkout_context(request, campaign, lines, None, now), csrf_token
+                request, "orders/checkout.html", _checkout_context(campaign, lines, None, now), csrf_token
             ),
         )
 
@@ -188,16 +190,14 @@ def checkout(request, slug):
             messages.error(request, str(error))
         else:
             return redirect("orders:placed", token=order.token)
-    return render(
-        request, "orders/checkout.html", _checkout_context(request, campaign, lines, form, now), status=status
-    )
+    return render(request, "orders/checkout.html", _checkout_context(campaign, lines, form, now), status=status)
 
 
 def _charges_postage(campaign: Campaign) -> bool:
     return campaign.postage_mode in (Campaign.PostageMode.FLAT_BY_PROVINCE, Campaign.PostageMode.PER_KG_BY_PROVINCE)
 
 
-def _checkout_context(request, campaign: Campaign, lines: list[CheckoutLine], form, now) -> dict:
+def _checkout_context(campaign: Campaign, lines: list[CheckoutLine], form, now) -> dict:
     """What the checkout page shows: the lines, postage and totals, and the form (`None`: a new, empty one)."""
     form = form if form is not None else CheckoutForm(campaign=campaign)
     weight = order_weight_grams((line.item, line.quantity) for line in lines)
