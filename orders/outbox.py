@@ -1,9 +1,10 @@
 """The transactional outbox: every message to a buyer or the seller is a row.
 
 `message_queue` writes the row inside the caller's transaction, once per key,
-and after COMMIT nudges the worker; a failed nudge (broker down) is only
-logged, because the periodic sweep delivers whatever is due. Delivery claims
-the row first, so two workers (or a repeat) send it once, and retries
+and after COMMIT nudges the worker's sweep, one queued for all the messages
+written until it starts; a failed nudge (broker down) is only logged, because
+beat's sweep delivers whatever is due. Delivery claims the rows first, so two
+workers (or a repeat) send each once, and retries
 transient errors with backoff up to a cap, after which the seller sees it
 in admin with its error.
 """
@@ -16,9 +17,11 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from .models import Message, Order
@@ -91,7 +94,7 @@ def message_queue(
     else:
         message, created = Message.objects.get_or_create(key=key, defaults=defaults)
     if created and message.status == Message.Status.PENDING:
-        transaction.on_commit(lambda: message_nudge(message_id=message.pk))
+        transaction.on_commit(outbox_nudge)
     return message
 
 
@@ -108,21 +111,8 @@ def messages_queue_bulk(messages: list[Message], *, now: datetime.datetime) -> i
         message.created_at = now
     Message.objects.bulk_create(messages, ignore_conflicts=True, batch_size=1000)
     if messages:
-        transaction.on_commit(_sweep_nudge)
+        transaction.on_commit(outbox_nudge)
     return len(messages)
-
-
-def _sweep_nudge() -> None:
-    global _broker_down_until
-    from .tasks import messages_deliver_due_task
-
-    if time.monotonic() < _broker_down_until:
-        return
-    try:
-        messages_deliver_due_task.apply_async(retry=False)
-    except Exception:  # noqa: BLE001 - beat runs the sweep every minute anyway
-        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-        logger.warning("Could not enqueue the message sweep; beat will run it.", exc_info=True)
 
 
 # After a failed nudge this process leaves the broker alone for a while: each try
@@ -130,33 +120,58 @@ def _sweep_nudge() -> None:
 BROKER_BACKOFF_SECONDS = 30.0
 _broker_down_until = 0.0
 
+# One sweep waiting in the queue delivers every message written before it starts,
+# so a message written meanwhile does not queue another: the nudge marks the cache
+# and the sweep clears the mark first thing. A mark whose sweep never ran (a worker
+# killed with it) lapses after this long; beat's sweep runs every minute anyway.
+NUDGE_KEY = "outbox:sweep-queued"
+NUDGE_SECONDS = 10
 
-def message_nudge(*, message_id: int) -> None:
-    """Ask the worker to deliver now. A broker outage must not reach the buyer: the sweep catches up."""
+
+def outbox_nudge() -> None:
+    """Ask the worker to deliver what is due now, once for every message written until its sweep starts.
+
+    A broker outage must not reach the buyer: beat's sweep catches up.
+    """
     global _broker_down_until
-    from .tasks import message_deliver_task
+    from .tasks import messages_deliver_due_task
 
     if time.monotonic() < _broker_down_until:
         return
     try:
-        message_deliver_task.apply_async((message_id,), retry=False)
+        if not cache.add(NUDGE_KEY, 1, NUDGE_SECONDS):
+            return  # a sweep is queued and has not started: it takes this message too
+    except Exception:  # noqa: BLE001 - without the cache every message nudges, as before
+        logger.warning("Could not mark the sweep as queued; nudging anyway.", exc_info=True)
+    try:
+        messages_deliver_due_task.apply_async(retry=False)
     except Exception:  # noqa: BLE001 - any broker failure is the sweep's to repair
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-        logger.warning("Could not enqueue message %s; the sweep will deliver it.", message_id, exc_info=True)
+        outbox_nudge_clear()
+        logger.warning("Could not enqueue the message sweep; beat will run it.", exc_info=True)
+
+
+def outbox_nudge_clear() -> None:
+    try:
+        cache.delete(NUDGE_KEY)
+    except Exception:  # noqa: BLE001 - the mark lapses on its own
+        logger.warning("Could not clear the sweep's mark; it lapses in %d s.", NUDGE_SECONDS, exc_info=True)
 
 
 def message_render(message: Message) -> tuple[str, str]:
     return RENDERERS[message.kind](message)
 
 
-def _render_stored(message: Message) -> None:
-    if not message.subject and not message.body:
-        subject, body = message_render(message)
-        message.subject, message.body = subject[:300], body
-        Message.objects.filter(pk=message.pk).update(subject=message.subject, body=message.body)
+def _rendered(message: Message) -> dict:
+    """Render the subject and body unless stored; returns the fields to store with the outcome."""
+    if message.subject or message.body:
+        return {}
+    subject, body = message_render(message)
+    message.subject, message.body = subject[:300], body
+    return {"subject": message.subject, "body": message.body}
 
 
-def _failure_record(message: Message, error: Exception, now: datetime.datetime) -> str:
+def _failure_record(message: Message, error: Exception, now: datetime.datetime, rendered: dict) -> str:
     attempts = message.attempts + 1
     failed = attempts >= MAX_ATTEMPTS
     Message.objects.filter(pk=message.pk).update(
@@ -166,12 +181,13 @@ def _failure_record(message: Message, error: Exception, now: datetime.datetime) 
         next_attempt_at=now + retry_delay(attempts),
         claimed_at=None,
         claim_token="",
+        **rendered,
     )
     logger.warning("Message %s failed (attempt %d): %s", message.key, attempts, error)
     return "failed" if failed else "retry"
 
 
-def _sent_record(message: Message, now: datetime.datetime) -> None:
+def _sent_record(message: Message, now: datetime.datetime, rendered: dict) -> None:
     """Mark it sent; the e-mail is out, so a database that drops now is waited for, not sent to again."""
     for attempt in range(10):
         try:
@@ -182,6 +198,7 @@ def _sent_record(message: Message, now: datetime.datetime) -> None:
                 last_error="",
                 claimed_at=None,
                 claim_token="",
+                **rendered,
             )
             return
         except DatabaseError:
@@ -191,6 +208,25 @@ def _sent_record(message: Message, now: datetime.datetime) -> None:
             connection.close()
             time.sleep(min(2**attempt, 15))
     logger.error("Message %s was sent but could not be marked; it may be sent again.", message.key)
+
+
+def _claimed_deliver(message: Message, now: datetime.datetime) -> str:
+    """Send a message this worker has claimed: "sent", "retry" or "failed".
+
+    A database error before the e-mail goes out propagates, so the task is retried
+    and takes its own claim again.
+    """
+    rendered = {}
+    try:
+        rendered = _rendered(message)
+        recipients = [address.strip() for address in message.to_email.split(",") if address.strip()]
+        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, recipients)
+    except DatabaseError:
+        raise
+    except Exception as error:  # noqa: BLE001 - mail server down, a bad template: recorded and retried to the cap
+        return _failure_record(message, error, now, rendered)
+    _sent_record(message, now, rendered)
+    return "sent"
 
 
 def message_deliver(*, message_id: int, now: datetime.datetime, claim_token: str = "") -> str:
@@ -210,52 +246,41 @@ def message_deliver(*, message_id: int, now: datetime.datetime, claim_token: str
     )
     if not claimed:
         return "skipped"
-    message = Message.objects.select_related("order").get(pk=message_id)
-    try:
-        _render_stored(message)
-        recipients = [address.strip() for address in message.to_email.split(",") if address.strip()]
-        send_mail(message.subject, message.body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except DatabaseError:
-        raise
-    except Exception as error:  # noqa: BLE001 - mail server down, a bad template: recorded and retried to the cap
-        return _failure_record(message, error, now)
-    _sent_record(message, now)
-    return "sent"
+    return _claimed_deliver(Message.objects.select_related("order").get(pk=message_id), now)
 
 
 def messages_deliver_due(
-    *, now: datetime.datetime, batch: int = 200, budget_seconds: float = 50.0, claim_token: str = ""
+    *, now: datetime.datetime, batch: int = 50, budget_seconds: float = 50.0, claim_token: str = ""
 ) -> int:
-    """The sweep: deliver what is due (never nudged, or waiting for a retry) and free stale claims.
+    """The sweep: deliver what is due (just written, or waiting for a retry) and free stale claims.
 
-    Works in batches until nothing is due or its time budget is spent; the next
-    run (beat, every minute) goes on, and claims keep two sweeps from sending twice.
+    Claims `batch` messages in one statement and reads them in one more, then
+    sends them one by one, each marked as it goes out. Works in batches until
+    nothing is due or its time budget is spent; the next run goes on, and the
+    claims keep two sweeps from sending one message twice.
     """
     Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
         status=Message.Status.PENDING, claimed_at=None, claim_token=""
     )
+    # One token per sweep and message: a sweep retried after a database error takes its claims again.
+    prefix = f"{claim_token or uuid.uuid4().hex}:"
+    takeable = Q(status=Message.Status.PENDING, next_attempt_at__lte=now) | Q(
+        status=Message.Status.SENDING, claim_token__startswith=prefix
+    )
     started = time.monotonic()
     sent, last_pk = 0, 0
     while time.monotonic() - started < budget_seconds:
-        due = list(
-            Message.objects.filter(pk__gt=last_pk)
-            .filter(
-                Q(status=Message.Status.PENDING, next_attempt_at__lte=now)
-                | (
-                    Q(status=Message.Status.SENDING, claim_token__startswith=f"{claim_token}:")
-                    if claim_token
-                    else Q(pk__in=[])
-                )
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch]
-        )
+        due = list(Message.objects.filter(takeable, pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch])
         if not due:
             break
-        for message_id in due:
-            # One token per sweep and message: a sweep retried after a database error takes its claims again.
-            token = f"{claim_token}:{message_id}" if claim_token else ""
-            sent += message_deliver(message_id=message_id, now=now, claim_token=token) == "sent"
+        Message.objects.filter(takeable, pk__in=due).update(
+            status=Message.Status.SENDING,
+            claimed_at=now,
+            claim_token=Concat(Value(prefix), Cast("pk", CharField())),
+        )
+        claimed = Message.objects.filter(pk__in=due, status=Message.Status.SENDING, claim_token__startswith=prefix)
+        for message in claimed.select_related("order").order_by("pk"):
+            sent += _claimed_deliver(message, now) == "sent"
         last_pk = due[-1]
     return sent
 
@@ -266,7 +291,7 @@ def message_retry(*, message: Message, now: datetime.datetime) -> bool:
         status=Message.Status.PENDING, attempts=0, next_attempt_at=now, last_error=""
     )
     if updated:
-        transaction.on_commit(lambda: message_nudge(message_id=message.pk))
+        transaction.on_commit(outbox_nudge)
     return bool(updated)
 
 

@@ -329,6 +329,7 @@ def order_place(
     if payment_plan not in Plan.values:
         raise InvalidOrder(_("Choose how to pay."))
 
+    clashed, order_id = False, None
     for _attempt in range(5):
         if campaign is None or campaign.pk != campaign_id:
             campaign = Campaign.objects.get(pk=campaign_id)
@@ -350,8 +351,11 @@ def order_place(
             prices_and_quantities=[(catalog[item_id].price_idr, line.quantity) for item_id, line in wanted.items()],
             postage=postage,
         )
-        code = _unique_code_pick(quote.first_payment_idr(payment_plan))
-        order_id = _order_id_reserve()
+        # A random kode unik first, read from nowhere: the unique index on unpaid amounts tells a clash,
+        # and only then are the codes taken read. Most amounts have few unpaid orders, so most orders
+        # read none. The id is kept across tries: a rolled-back order leaves no gap in the numbers.
+        code = _unique_code_pick(quote.first_payment_idr(payment_plan)) if clashed else _unique_code_random()
+        order_id = order_id or _order_id_reserve()
         try:
             with transaction.atomic():
                 return _order_place_locked(
@@ -374,7 +378,8 @@ def order_place(
         except IntegrityError as error:
             if not _is_transfer_amount_clash(error):
                 raise
-            # Another unpaid order took this amount at the same moment (any campaign): pick again.
+            # Another unpaid order has this amount (any campaign): pick among the codes not taken.
+            clashed = True
         except _ReadAgain:
             # The seller changed a price or the PO's terms since they were read: read them again.
             campaign, items = None, None
@@ -392,6 +397,11 @@ def _check_open_and_plan(campaign: Campaign, payment_plan: str, now: datetime.da
         raise InvalidOrder(_("This PO takes full payment only."))
     if payment_plan == Plan.FULL and campaign.payment_terms == Campaign.PaymentTerms.DP_REQUIRED:
         raise InvalidOrder(_("This PO takes a DP first; the balance follows later."))
+
+
+def _unique_code_random() -> int:
+    low, high = UNIQUE_CODE_TIERS[0]
+    return low + secrets.randbelow(high - low + 1)
 
 
 def _unique_code_pick(first_payment_idr: int) -> int:

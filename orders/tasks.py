@@ -2,7 +2,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from .outbox import message_deliver, messages_deliver_due
+from .outbox import message_deliver, messages_deliver_due, outbox_nudge_clear
 from .services import order_expire_overdue
 
 # A dropped database connection is retried: Celery's Django fix-up closes the
@@ -20,6 +20,7 @@ def order_expire_overdue_task() -> int:
     return order_expire_overdue(now=timezone.now())
 
 
+# One message; what the checkout queued before the sweep took them all (kept for tasks still queued).
 @shared_task(bind=True, **DATABASE_RETRY)
 def message_deliver_task(self, message_id: int) -> str:
     return message_deliver(message_id=message_id, now=timezone.now(), claim_token=self.request.id or "")
@@ -27,4 +28,6 @@ def message_deliver_task(self, message_id: int) -> str:
 
 @shared_task(bind=True, **DATABASE_RETRY)
 def messages_deliver_due_task(self) -> int:
+    # First, before it looks: a message written from now on nudges another sweep.
+    outbox_nudge_clear()
     return messages_deliver_due(now=timezone.now(), claim_token=self.request.id or "")

@@ -9,12 +9,14 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _broker_not_backed_off():
-    """A test with the broker down must not leave later tests' nudges skipped."""
+    """A test with the broker down, or whose nudged sweep never ran, must not leave later tests' nudges skipped."""
     import orders.outbox
 
     orders.outbox._broker_down_until = 0.0
+    orders.outbox.outbox_nudge_clear()
     yield
     orders.outbox._broker_down_until = 0.0
+    orders.outbox.outbox_nudge_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from orders.models import Order
 from orders.services import ALLOWED_TRANSITIONS, order_expire_overdue, order_transition
 from orders.tasks import order_expire_overdue_task
 from payments.services import order_cancel
-from tests.factories import campaign_with_products, place_order
+from tests.factories import campaign_with_products, messages_sent_so_far, place_order
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
@@ -43,6 +43,7 @@ def test_an_unpaid_order_expires_after_its_deadline_and_gives_units_back_once(
 ):
     now = timezone.now()
     order = place_order(campaign, [(campaign.items.get(), 3)], now=now)
+    messages_sent_so_far()
     assert _reserved(campaign) == (3, 3)
 
     assert order_expire_overdue(now=order.payment_deadline - datetime.timedelta(seconds=1)) == 0

@@ -1,9 +1,10 @@
 import datetime
+import random
 import re
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from campaigns.models import Campaign, CampaignItem
 from orders.exceptions import BuyerLimitExceeded, CampaignNotOpen, InvalidOrder, QuotaExceeded
@@ -201,17 +202,24 @@ def test_no_two_unpaid_orders_share_a_transfer_amount(campaign):
         )
 
 
-def test_a_new_order_avoids_every_amount_unpaid_orders_use(campaign, monkeypatch):
+def test_a_new_order_avoids_every_amount_unpaid_orders_use_and_its_number_skips_none(campaign, monkeypatch):
     import orders.services as services
 
     small, medium = _items(campaign)
     first = place_order(campaign, [(small, 1)], plan="full", email="a@example.com", phone="081111111111")
-    # Make the random pick always try the taken code first: the service must not take it.
-    monkeypatch.setattr(
-        services.secrets, "choice", lambda codes: first.unique_code if first.unique_code in codes else codes[0]
-    )
+    # The first random code the second order tries is the first order's: the amount is taken.
+    forced = [first.unique_code - 1]  # randbelow(999) + 1
+
+    def randbelow(size):
+        return forced.pop() if forced else random.randrange(size)
+
+    monkeypatch.setattr(services.secrets, "randbelow", randbelow)
     second = place_order(campaign, [(medium, 1)], plan="full", email="b@example.com", phone="082222222222")
+    assert second.first_payment_idr == first.first_payment_idr
     assert second.unique_code != first.unique_code
+    assert forced == []  # the clash was tried, and the order went through on another code
+    if connection.vendor == "postgresql":
+        assert second.pk == first.pk + 1  # the id reserved for the order that rolled back is the one it got
 
 
 def test_the_fixed_dp_is_per_unit(campaign):

@@ -13,8 +13,15 @@ from kombu.exceptions import OperationalError as BrokerDown
 
 from campaigns.models import CampaignItem
 from orders.models import BankAccount, Message, Order
-from orders.outbox import MAX_ATTEMPTS, message_deliver, message_queue, message_retry, messages_deliver_due
-from orders.tasks import message_deliver_task
+from orders.outbox import (
+    MAX_ATTEMPTS,
+    RENDERERS,
+    message_deliver,
+    message_queue,
+    message_retry,
+    messages_deliver_due,
+)
+from orders.tasks import messages_deliver_due_task
 from tests.factories import campaign_with_products, checkout_form, place_order
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +38,7 @@ def campaign():
 def broker_down():
     """What kombu raises when Redis (or any broker) cannot be reached."""
     return mock.patch.object(
-        message_deliver_task, "apply_async", side_effect=BrokerDown("Error 111 connecting to 127.0.0.1:6379.")
+        messages_deliver_due_task, "apply_async", side_effect=BrokerDown("Error 111 connecting to 127.0.0.1:6379.")
     )
 
 
@@ -188,12 +195,12 @@ def test_after_one_failed_nudge_the_process_leaves_the_broker_alone_for_a_while(
         calls.append(args)
         raise BrokerDown("Error 111")
 
-    monkeypatch.setattr(message_deliver_task, "apply_async", down)
+    monkeypatch.setattr(messages_deliver_due_task, "apply_async", down)
     for _ in range(3):
-        orders.outbox.message_nudge(message_id=1)
+        orders.outbox.outbox_nudge()
     assert len(calls) == 1  # one slow request at most, not every checkout
     monkeypatch.setattr(orders.outbox, "_broker_down_until", 0.0)
-    orders.outbox.message_nudge(message_id=1)
+    orders.outbox.outbox_nudge()
     assert len(calls) == 2
 
 
@@ -222,3 +229,63 @@ def test_the_throttle_lets_a_buyer_through_when_the_cache_is_down(client, campai
     small = campaign.items.order_by("position").first()
     response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 1)]))
     assert response.status_code == 302 and Order.objects.count() == 1
+
+
+def test_orders_placed_while_a_sweep_waits_in_the_queue_nudge_it_once(
+    client, campaign, monkeypatch, django_capture_on_commit_callbacks
+):
+    queued = []
+    monkeypatch.setattr(messages_deliver_due_task, "apply_async", lambda *args, **kwargs: queued.append(args))
+    small = campaign.items.order_by("position").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        for number in range(3):
+            form = checkout_form([(small, 1)], phone=f"08123456780{number}", email=f"pembeli{number}@example.com")
+            assert client.post(reverse("orders:checkout", args=[campaign.slug]), form).status_code == 302
+    assert Message.objects.filter(kind="order_placed", status=Message.Status.PENDING).count() == 3
+    assert len(queued) == 1  # one sweep takes all three
+
+    # The sweep starts: it clears the mark before it looks, so the next message queues another sweep.
+    mail.outbox.clear()
+    assert messages_deliver_due_task() == 3
+    assert len(mail.outbox) == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        form = checkout_form([(small, 1)], phone="081234567809", email="pembeli9@example.com")
+        client.post(reverse("orders:checkout", args=[campaign.slug]), form)
+    assert len(queued) == 2
+
+
+def test_a_nudge_that_cannot_reach_the_broker_leaves_no_mark_behind(campaign, monkeypatch):
+    from django.core.cache import cache
+
+    import orders.outbox
+
+    def down(*args, **kwargs):
+        raise BrokerDown("Error 111")
+
+    monkeypatch.setattr(messages_deliver_due_task, "apply_async", down)
+    orders.outbox.outbox_nudge()
+    assert cache.get(orders.outbox.NUDGE_KEY) is None  # once the broker is back the next message nudges at once
+
+
+def test_the_sweep_claims_and_reads_a_batch_in_two_statements_and_marks_each_message_once(
+    campaign, django_assert_num_queries, monkeypatch
+):
+    order = place_order(campaign, [(campaign.items.first(), 1)])
+    monkeypatch.setitem(RENDERERS, "order_link", lambda message: (f"Tautan {message.key}", "Isi"))
+
+    def sweep_of(count):
+        for number in range(count):
+            message_queue(kind="order_link", key=f"link-{count}-{number}", order=order, now=timezone.now())
+        Message.objects.filter(kind="order_placed").update(status=Message.Status.SENT)
+        mail.outbox.clear()
+        # Free stale claims, list the due, claim them, read them; one UPDATE per message; the list again.
+        with django_assert_num_queries(5 + count):
+            assert messages_deliver_due(now=timezone.now()) == count
+        return sorted(message.subject for message in mail.outbox)
+
+    assert sweep_of(3) == [f"Tautan link-3-{number}" for number in range(3)]
+    assert sweep_of(8) == [f"Tautan link-8-{number}" for number in range(8)]
+    assert set(Message.objects.filter(kind="order_link").values_list("status", "claim_token")) == {
+        (Message.Status.SENT, "")
+    }
+    assert Message.objects.get(key="link-3-0").subject == "Tautan link-3-0"  # what was sent is kept

@@ -22,7 +22,7 @@ from payments.services import (
     payment_reject,
     refund_mark_sent,
 )
-from tests.factories import place_order
+from tests.factories import messages_sent_so_far, place_order
 from tests.payments.conftest import order_fresh, png_upload, submit_transfer
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,7 @@ Status = Order.Status
 def test_dp_then_balance_end_to_end(client, campaign, eager_tasks, django_capture_on_commit_callbacks):
     small, medium = campaign.items.order_by("position")
     order = place_order(campaign, [(small, 2), (medium, 1)], plan="dp")  # 600.000, DP 300.000
+    messages_sent_so_far()
     assert order.status == Status.PENDING_PAYMENT
 
     dp = submit_transfer(order, order.first_transfer_idr)
@@ -211,7 +212,7 @@ def test_balance_reminders_go_once_each(campaign, eager_tasks, django_capture_on
     def at(day):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
 
-    mail.outbox.clear()
+    messages_sent_so_far()
     with django_capture_on_commit_callbacks(execute=True):
         assert balance_reminders_send(now=at(due - datetime.timedelta(days=4))) == 0
         assert balance_reminders_send(now=at(due - datetime.timedelta(days=3))) == 1

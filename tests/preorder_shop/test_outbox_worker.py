@@ -46,7 +46,7 @@ def _worker():
 def test_orders_placed_while_the_broker_is_down_get_one_message_each_once_it_is_back(client, campaign):
     small = campaign.items.order_by("position").first()
     mail.outbox.clear()
-    with mock.patch.object(message_deliver_task, "apply_async", side_effect=BrokerDown("connection refused")):
+    with mock.patch.object(messages_deliver_due_task, "apply_async", side_effect=BrokerDown("connection refused")):
         response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 1)]))
     assert response.status_code == 302
     order = Order.objects.get()
