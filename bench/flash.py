@@ -140,6 +140,34 @@ print(json.dumps({
 """
 
 
+# The front as deployed: checkout POSTs go to a pool of their own at a lower priority, so a rush of orders
+# waits for the cores behind the pages instead of the pages waiting behind the orders.
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {work}/nginx-body;
+    proxy_temp_path {work}/nginx-proxy;
+    client_max_body_size 12m;
+    upstream pages {{ server 127.0.0.1:{pages_port}; }}
+    upstream checkout {{ server 127.0.0.1:{checkout_port}; }}
+    map $request_method $checkout_pool {{ POST checkout; default pages; }}
+    server {{
+        listen 127.0.0.1:{port};
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_read_timeout 60s;
+        location ~ ^/po/[^/]+/pesan/$ {{ proxy_pass http://$checkout_pool; }}
+        location / {{ proxy_pass http://pages; }}
+    }}
+}}
+"""
+
+
 # --- the database and Redis ----------------------------------------------------------------------------
 
 
@@ -558,7 +586,8 @@ async def measure(options, base_url: str, seeded) -> dict:
         results["idle"], results["idle_cpu"] = idle, idle_cpu
 
         log(f"one at a time: {QUIET_ORDERS} checkouts in a row on a third PO (the lock held without a wait)")
-        lanes = options.workers * (options.threads if options.worker_class == "gthread" else 1)
+        checkout_workers = options.checkout_workers if options.front == "nginx" else options.workers
+        lanes = checkout_workers * (options.threads if options.worker_class == "gthread" else 1)
         results["quiet_warm"], results["quiet"] = await one_at_a_time(client, seeded, lanes)
 
         log(f"rush: {options.buyers} buyers within {options.rush_spread:g} s on a quota of {options.quota}, "
@@ -643,8 +672,10 @@ def database_check(seeded, buyers: list[Checkout], steady: list[Checkout], quiet
     }
 
 
-def lock_times(log_path: Path, seeded, skip: list[Checkout]) -> tuple[dict[str, list[tuple[float, float]]], int, int]:
-    """{phase: [(lock held ms, ms waited for the lock)]} from gunicorn's log, less the orders in `skip`; its line counts."""
+def lock_times(
+    log_paths: list[Path], seeded, skip: list[Checkout]
+) -> tuple[dict[str, list[tuple[float, float]]], int, int]:
+    """{phase: [(lock held ms, ms waited for the lock)]} from gunicorn's logs, less the orders in `skip`; line counts."""
     by_number = dict(query("SELECT number, campaign_id FROM orders_order"))
     skipped = [c.token for c in skip if c.token]
     for (number,) in query("SELECT number FROM orders_order WHERE token = ANY(%s)", [skipped]) if skipped else []:
@@ -652,29 +683,37 @@ def lock_times(log_path: Path, seeded, skip: list[Checkout]) -> tuple[dict[str, 
     phase_of = {seeded["flash"]["id"]: "rush", seeded["steady"]["id"]: "sustained", seeded["quiet"]["id"]: "quiet"}
     times: dict[str, list[tuple[float, float]]] = {"rush": [], "sustained": [], "quiet": []}
     lines = matched = 0
-    with open(log_path, errors="replace") as stream:
-        for line in stream:
-            lines += 1
-            if "campaign lock held" not in line:
-                continue
-            found = LOCK_LINE.search(line)
-            if found:
-                matched += 1
-                phase = phase_of.get(by_number.get(found.group(1)))
-                if phase:
-                    times[phase].append((float(found.group(2)), float(found.group(3))))
+    for path in log_paths:
+        with open(path, errors="replace") as stream:
+            for line in stream:
+                lines += 1
+                if "campaign lock held" not in line:
+                    continue
+                found = LOCK_LINE.search(line)
+                if found:
+                    matched += 1
+                    phase = phase_of.get(by_number.get(found.group(1)))
+                    if phase:
+                        times[phase].append((float(found.group(2)), float(found.group(3))))
     return times, lines, matched
 
 
 # --- the report ----------------------------------------------------------------------------------------
 
 
+def layout(options) -> str:
+    threads = f", {options.threads} threads each" if options.worker_class == "gthread" else ""
+    web = f"gunicorn {options.workers} x {options.worker_class}{threads}"
+    if options.front == "nginx":
+        web = (f"nginx in front of {web} for the pages and {options.checkout_workers} x {options.worker_class}"
+               f"{threads} at nice {options.checkout_nice} for checkout POSTs")  # fmt: skip
+    return f"{web}, 1 Celery worker at nice {options.worker_nice}"
+
+
 def report(options, seeded, results, db, locks, log_lines, lock_lines, versions) -> list[str]:
     problems = []
     print()
-    threads = f", {options.threads} threads each" if options.worker_class == "gthread" else ""
-    print(f"Flash PO on one small server: gunicorn {options.workers} x {options.worker_class}{threads}, "
-          f"1 Celery worker at nice {options.worker_nice}; {os.cpu_count()} cores; {versions}")  # fmt: skip
+    print(f"Flash PO on one small server: {layout(options)}; {os.cpu_count()} cores; {versions}")
     print(code_line())
     print(f"Flash PO: quota {options.quota} units over {len(SIZES)} sizes ({seeded['flash']['item_quota']} each); "
           f"{options.buyers} buyers within {options.rush_spread:g} s, {options.browsers} visitors browsing meanwhile")  # fmt: skip
@@ -875,6 +914,16 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class: sync or gthread (default sync)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default 4)")
     parser.add_argument("--worker-nice", type=int, default=10, help="the Celery worker's nice value (default 10)")
+    parser.add_argument(
+        "--front",
+        choices=["nginx", "none"],
+        default="none",
+        help="nginx in front, checkout POSTs to a pool of their own (default), or gunicorn alone",
+    )
+    parser.add_argument(
+        "--checkout-workers", type=int, default=3, help="gunicorn workers for checkout POSTs (default 3)"
+    )
+    parser.add_argument("--checkout-nice", type=int, default=5, help="the checkout pool's nice value (default 5)")
     parser.add_argument("--idle-requests", type=int, default=300, help="requests per page when idle (default 300)")
     parser.add_argument("--concurrency", type=int, default=20, help="requests in flight when idle (default 20)")
     parser.add_argument("--browsers", type=int, default=10, help="visitors browsing during the rush (default 10)")
@@ -884,7 +933,9 @@ def arguments() -> argparse.Namespace:
     options = parser.parse_args()
     if options.worker_class not in ("sync", "gthread"):
         parser.error("--worker-class: sync or gthread")
-    if min(options.buyers, options.quota, options.workers, options.threads, options.idle_requests,
+    if options.front == "nginx" and not shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin"):
+        parser.error("--front nginx needs nginx (apt-get install -y nginx-light), or run with --front none")
+    if min(options.buyers, options.quota, options.workers, options.checkout_workers, options.threads, options.idle_requests,
            options.concurrency, options.sustained_concurrency) < 1 or options.browsers < 0:  # fmt: skip
         parser.error("counts must be positive")
     return options
@@ -921,6 +972,8 @@ def main() -> int:
     }
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         env.pop(name, None)
+    if options.front == "nginx":
+        env["PROXY_COUNT"] = "1"  # the client's address is read past nginx, as deployed
     processes = Processes(env, work_dir)
     code = 2
     try:
@@ -961,11 +1014,23 @@ def run(options, env, processes: Processes, base_url: str, port: int, work_dir: 
         .splitlines()[-1]
     )
 
-    gunicorn = [str(VENV_BIN / "gunicorn"), "preorder_shop.wsgi", "--bind", f"127.0.0.1:{port}",
-                "--workers", str(options.workers), "--worker-class", options.worker_class]  # fmt: skip
+    web = [str(VENV_BIN / "gunicorn"), "preorder_shop.wsgi", "--worker-class", options.worker_class]
     if options.worker_class == "gthread":
-        gunicorn += ["--threads", str(options.threads)]  # (sync with --threads > 1 would become gthread)
-    processes.start("gunicorn", gunicorn)
+        web += ["--threads", str(options.threads)]  # (sync with --threads > 1 would become gthread)
+    if options.front == "nginx":
+        pages_port, checkout_port = free_port(), free_port()
+        processes.start("gunicorn", [*web, "--workers", str(options.workers), "--bind", f"127.0.0.1:{pages_port}"])
+        processes.start(
+            "checkout",
+            ["nice", "-n", str(options.checkout_nice), *web, "--workers", str(options.checkout_workers),
+             "--bind", f"127.0.0.1:{checkout_port}"],
+        )  # fmt: skip
+        conf = work_dir / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(work=work_dir, port=port, pages_port=pages_port, checkout_port=checkout_port))
+        nginx = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin")
+        processes.start("nginx", [nginx, "-p", str(work_dir), "-e", str(work_dir / "nginx-error.log"), "-c", str(conf)])
+    else:
+        processes.start("gunicorn", [*web, "--workers", str(options.workers), "--bind", f"127.0.0.1:{port}"])
     processes.start(
         "worker",
         # At a lower priority, as deployed (systemd Nice=10): in a rush the checkouts get the cores first and
@@ -973,13 +1038,13 @@ def run(options, env, processes: Processes, base_url: str, port: int, work_dir: 
         ["nice", "-n", str(options.worker_nice), "env", "LOG_LEVEL=INFO", str(VENV_BIN / "celery"), "-A",
          "preorder_shop", "worker", "--concurrency", "1", "--loglevel", "INFO"],
     )  # fmt: skip
-    CpuMeter.groups = {"gunicorn": processes.running["gunicorn"].pid, "worker": processes.running["worker"].pid}
+    CpuMeter.groups = {name: process.pid for name, process in processes.running.items()}
     if not wait_until(lambda: health_ok(base_url), timeout=60, interval=0.5):
         raise RuntimeError(f"/health/ does not answer 200; see {work_dir}/gunicorn.log")
     dead = processes.check_alive()
     if dead:
         raise RuntimeError(f"not running: {', '.join(dead)}; see the logs in {work_dir}")
-    log(f"shop up at {base_url}: gunicorn {options.workers} x {options.worker_class}; "
+    log(f"shop up at {base_url}: {layout(options)}; "
         f"flash PO /po/{seeded['flash']['slug']}/, PO without quota /po/{seeded['steady']['slug']}/")  # fmt: skip
 
     results = asyncio.run(measure(options, base_url, seeded))
@@ -988,7 +1053,8 @@ def run(options, env, processes: Processes, base_url: str, port: int, work_dir: 
     db = database_check(
         seeded, results["buyers"], results["steady"], results["quiet"] + results["quiet_warm"], options.quota
     )
-    locks, log_lines, lock_lines = lock_times(work_dir / "gunicorn.log", seeded, results["quiet_warm"])
+    web_logs = [work_dir / f"{name}.log" for name in ("gunicorn", "checkout") if name in processes.running]
+    locks, log_lines, lock_lines = lock_times(web_logs, seeded, results["quiet_warm"])
     problems = report(options, seeded, results, db, locks, log_lines, lock_lines, versions_line())
     if dead:
         problems.append(f"{', '.join(dead)} died")

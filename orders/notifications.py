@@ -35,9 +35,16 @@ def order_message_render(
     return subject, body
 
 
+def _message_order(message: Message) -> Order:
+    """The message's order with its PO: as the sweep read them with the message, else read now."""
+    if Message.order.is_cached(message) and message.order and Order.campaign.is_cached(message.order):
+        return message.order
+    return Order.objects.select_related("campaign").get(pk=message.order_id)
+
+
 def _order_template(template: str):
     def render(message: Message) -> tuple[str, str]:
-        order = Order.objects.select_related("campaign").get(pk=message.order_id)
+        order = _message_order(message)
         return order_message_render(order=order, template=f"orders/email/{template}", language=message.language)
 
     return render

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -144,7 +144,7 @@ def outbox_nudge() -> None:
     except Exception:  # noqa: BLE001 - without the cache every message nudges, as before
         logger.warning("Could not mark the sweep as queued; nudging anyway.", exc_info=True)
     try:
-        messages_deliver_due_task.apply_async(retry=False)
+        messages_deliver_due_task.apply_async(kwargs={"nudged": True}, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure is the sweep's to repair
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         outbox_nudge_clear()
@@ -250,18 +250,25 @@ def message_deliver(*, message_id: int, now: datetime.datetime, claim_token: str
 
 
 def messages_deliver_due(
-    *, now: datetime.datetime, batch: int = 50, budget_seconds: float = 50.0, claim_token: str = ""
+    *,
+    now: datetime.datetime,
+    batch: int = 50,
+    budget_seconds: float = 50.0,
+    claim_token: str = "",
+    release_stale: bool = True,
 ) -> int:
     """The sweep: deliver what is due (just written, or waiting for a retry) and free stale claims.
 
-    Claims `batch` messages in one statement and reads them in one more, then
-    sends them one by one, each marked as it goes out. Works in batches until
-    nothing is due or its time budget is spent; the next run goes on, and the
-    claims keep two sweeps from sending one message twice.
+    Claims up to `batch` messages in one statement and reads them, with their
+    orders and lines, in two more; then sends them one by one, each marked as
+    it goes out. Goes on until nothing is due or its time budget is spent; the
+    next run goes on, and the claims keep two sweeps from sending one message
+    twice. A sweep nudged by a checkout leaves the stale claims to beat's.
     """
-    Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
-        status=Message.Status.PENDING, claimed_at=None, claim_token=""
-    )
+    if release_stale:
+        Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+            status=Message.Status.PENDING, claimed_at=None, claim_token=""
+        )
     # One token per sweep and message: a sweep retried after a database error takes its claims again.
     prefix = f"{claim_token or uuid.uuid4().hex}:"
     takeable = Q(status=Message.Status.PENDING, next_attempt_at__lte=now) | Q(
@@ -270,18 +277,23 @@ def messages_deliver_due(
     started = time.monotonic()
     sent, last_pk = 0, 0
     while time.monotonic() - started < budget_seconds:
-        due = list(Message.objects.filter(takeable, pk__gt=last_pk).order_by("pk").values_list("pk", flat=True)[:batch])
-        if not due:
-            break
-        Message.objects.filter(takeable, pk__in=due).update(
+        due = Message.objects.filter(takeable, pk__gt=last_pk).order_by("pk").values("pk")[:batch]
+        claimed = Message.objects.filter(takeable, pk__in=Subquery(due)).update(
             status=Message.Status.SENDING,
             claimed_at=now,
             claim_token=Concat(Value(prefix), Cast("pk", CharField())),
         )
-        claimed = Message.objects.filter(pk__in=due, status=Message.Status.SENDING, claim_token__startswith=prefix)
-        for message in claimed.select_related("order").order_by("pk"):
+        mine = list(
+            Message.objects.filter(pk__gt=last_pk, status=Message.Status.SENDING, claim_token__startswith=prefix)
+            .select_related("order__campaign")
+            .prefetch_related("order__lines")
+            .order_by("pk")
+        )
+        for message in mine:
             sent += _claimed_deliver(message, now) == "sent"
-        last_pk = due[-1]
+        if claimed < batch or not mine:
+            break  # nothing more was due when this batch was claimed
+        last_pk = mine[-1].pk
     return sent
 
 

@@ -27,7 +27,8 @@ def message_deliver_task(self, message_id: int) -> str:
 
 
 @shared_task(bind=True, **DATABASE_RETRY)
-def messages_deliver_due_task(self) -> int:
+def messages_deliver_due_task(self, nudged: bool = False) -> int:
+    """Beat's sweep every minute, or one nudged after a message was written (`nudged`)."""
     # First, before it looks: a message written from now on nudges another sweep.
     outbox_nudge_clear()
-    return messages_deliver_due(now=timezone.now(), claim_token=self.request.id or "")
+    return messages_deliver_due(now=timezone.now(), claim_token=self.request.id or "", release_stale=not nudged)

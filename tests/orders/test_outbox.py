@@ -7,6 +7,8 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError as BrokerDown
@@ -267,7 +269,7 @@ def test_a_nudge_that_cannot_reach_the_broker_leaves_no_mark_behind(campaign, mo
     assert cache.get(orders.outbox.NUDGE_KEY) is None  # once the broker is back the next message nudges at once
 
 
-def test_the_sweep_claims_and_reads_a_batch_in_two_statements_and_marks_each_message_once(
+def test_the_sweep_claims_and_reads_a_batch_at_once_and_marks_each_message_once(
     campaign, django_assert_num_queries, monkeypatch
 ):
     order = place_order(campaign, [(campaign.items.first(), 1)])
@@ -278,8 +280,8 @@ def test_the_sweep_claims_and_reads_a_batch_in_two_statements_and_marks_each_mes
             message_queue(kind="order_link", key=f"link-{count}-{number}", order=order, now=timezone.now())
         Message.objects.filter(kind="order_placed").update(status=Message.Status.SENT)
         mail.outbox.clear()
-        # Free stale claims, list the due, claim them, read them; one UPDATE per message; the list again.
-        with django_assert_num_queries(5 + count):
+        # Free stale claims, claim the batch, read it with the orders, their lines; one UPDATE per message.
+        with django_assert_num_queries(4 + count):
             assert messages_deliver_due(now=timezone.now()) == count
         return sorted(message.subject for message in mail.outbox)
 
@@ -289,3 +291,22 @@ def test_the_sweep_claims_and_reads_a_batch_in_two_statements_and_marks_each_mes
         (Message.Status.SENT, "")
     }
     assert Message.objects.get(key="link-3-0").subject == "Tautan link-3-0"  # what was sent is kept
+
+
+def test_a_nudged_sweep_renders_each_how_to_pay_message_without_reading_its_order_again(campaign):
+    small = campaign.items.order_by("position").first()
+    counts = {}
+    for size in (2, 6):
+        Message.objects.update(status=Message.Status.SENT)
+        orders = [
+            place_order(campaign, [(small, 1)], email=f"b{size}-{n}@example.com", phone=f"0812777{size}{n:04d}")
+            for n in range(size)
+        ]
+        mail.outbox.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert messages_deliver_due(now=timezone.now(), release_stale=False) == size
+        counts[size] = len(queries)
+        subjects = {sent.to[0]: sent.subject for sent in mail.outbox}
+        assert len(mail.outbox) == size and all(order.number in subjects[order.email] for order in orders)
+    # Claim, read with orders, lines; then per message its bank accounts for the text and its UPDATE.
+    assert counts == {2: 3 + 2 * 2, 6: 3 + 2 * 6}
