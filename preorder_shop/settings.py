@@ -269,6 +269,12 @@ CELERY_TASK_ACKS_LATE = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes the database connection around every task unless
+# this is set, so each task would open one (a new PostgreSQL backend each time).
+# With it the worker keeps its connection as gunicorn does, by CONN_MAX_AGE and
+# the health check (preorder_shop.celery); the fix-up still closes it after this
+# many tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "campaigns-close-due": {

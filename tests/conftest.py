@@ -38,3 +38,19 @@ def seller_client(client):
     # The admin's login form (with its lock-out) is tested on its own; here the seller is simply in.
     client.force_login(get_user_model().objects.get(username=login.username))
     return client
+
+
+@pytest.fixture(autouse=True)
+def _live_worker_connections_dropped(request):
+    """A worker run in a thread keeps its database connection, as a worker does; it goes when the test ends."""
+    yield
+    if request.node.get_closest_marker("live_worker") is None:
+        return
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
