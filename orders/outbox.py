@@ -122,9 +122,13 @@ _broker_down_until = 0.0
 
 # One sweep waiting in the queue delivers every message written before it starts,
 # so a message written meanwhile does not queue another: the nudge marks the cache
-# and the sweep clears the mark first thing. A mark whose sweep never ran (a worker
-# killed with it) lapses after this long; beat's sweep runs every minute anyway.
+# and the sweep clears the mark first thing. It starts a moment after the first
+# nudge, so that in a rush one sweep takes the messages of many orders (a task
+# costs the worker more than rendering and sending one e-mail). A mark whose sweep
+# never ran (a worker killed with it) lapses after NUDGE_SECONDS; beat's sweep
+# runs every minute anyway.
 NUDGE_KEY = "outbox:sweep-queued"
+NUDGE_DELAY_SECONDS = 1
 NUDGE_SECONDS = 10
 
 
@@ -144,7 +148,7 @@ def outbox_nudge() -> None:
     except Exception:  # noqa: BLE001 - without the cache every message nudges, as before
         logger.warning("Could not mark the sweep as queued; nudging anyway.", exc_info=True)
     try:
-        messages_deliver_due_task.apply_async(kwargs={"nudged": True}, retry=False)
+        messages_deliver_due_task.apply_async(kwargs={"nudged": True}, countdown=NUDGE_DELAY_SECONDS, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure is the sweep's to repair
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         outbox_nudge_clear()

@@ -22,4 +22,3 @@ def _database_connections_checked(**kwargs) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
-
