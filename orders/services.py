@@ -257,28 +257,24 @@ def _buyer_units_already(*, campaign: Campaign, phone: str, email: str, leaving_
 UNIQUE_CODE_CANDIDATES = 16
 
 
-def _free_unique_code(first_payment_idr: int) -> int | None:
-    """A code no other unpaid order at this amount uses, at random: three digits while any is free, then four.
-
-    A popular PO can have thousands of unpaid orders at one price; the amounts
-    stay distinct without turning buyers away at the thousandth. A few random
-    codes are tried first, in one query that reads only those of them taken.
-    """
+def _unique_code_candidates() -> list[int]:
     low, high = UNIQUE_CODE_TIERS[0]
-    candidates = {low + secrets.randbelow(high - low + 1) for _ in range(UNIQUE_CODE_CANDIDATES)}
-    unpaid = Order.objects.filter(status=Status.PENDING_PAYMENT)
-    taken = set(
-        unpaid.filter(first_transfer_idr__in=[first_payment_idr + code for code in candidates]).values_list(
-            "first_transfer_idr", flat=True
-        )
-    )
-    for code in candidates:
-        if first_payment_idr + code not in taken:
-            return code
+    return list({low + secrets.randbelow(high - low + 1) for _ in range(UNIQUE_CODE_CANDIDATES)})
+
+
+def _unique_code_scan(first_payment_idr: int) -> int | None:
+    """A code no unpaid order at this amount uses, from all those taken: three digits while any is free, then four.
+
+    For when a few random codes were all taken: a popular PO can have thousands
+    of unpaid orders at one price, and the amounts stay distinct without turning
+    buyers away at the thousandth.
+    """
     taken = {
         amount - first_payment_idr
-        for amount in unpaid.filter(
-            first_transfer_idr__gt=first_payment_idr, first_transfer_idr__lte=first_payment_idr + UNIQUE_CODE_MAX
+        for amount in Order.objects.filter(
+            status=Status.PENDING_PAYMENT,
+            first_transfer_idr__gt=first_payment_idr,
+            first_transfer_idr__lte=first_payment_idr + UNIQUE_CODE_MAX,
         ).values_list("first_transfer_idr", flat=True)
     }
     for low, high in UNIQUE_CODE_TIERS:
@@ -329,7 +325,7 @@ def order_place(
     if payment_plan not in Plan.values:
         raise InvalidOrder(_("Choose how to pay."))
 
-    clashed, order_id = False, None
+    order_id = None
     for _attempt in range(5):
         if campaign is None or campaign.pk != campaign_id:
             campaign = Campaign.objects.get(pk=campaign_id)
@@ -351,11 +347,8 @@ def order_place(
             prices_and_quantities=[(catalog[item_id].price_idr, line.quantity) for item_id, line in wanted.items()],
             postage=postage,
         )
-        # A random kode unik first, read from nowhere: the unique index on unpaid amounts tells a clash,
-        # and only then are the codes taken read. Most amounts have few unpaid orders, so most orders
-        # read none. The id is kept across tries: a rolled-back order leaves no gap in the numbers.
-        code = _unique_code_pick(quote.first_payment_idr(payment_plan)) if clashed else _unique_code_random()
-        order_id = order_id or _order_id_reserve()
+        # The id is kept across tries: an order rolled back leaves no gap in the numbers.
+        order_id, code = _order_id_and_unique_code(quote.first_payment_idr(payment_plan), order_id)
         try:
             with transaction.atomic():
                 return _order_place_locked(
@@ -378,8 +371,7 @@ def order_place(
         except IntegrityError as error:
             if not _is_transfer_amount_clash(error):
                 raise
-            # Another unpaid order has this amount (any campaign): pick among the codes not taken.
-            clashed = True
+            # Another unpaid order took this amount at the same moment (any campaign): pick again.
         except _ReadAgain:
             # The seller changed a price or the PO's terms since they were read: read them again.
             campaign, items = None, None
@@ -399,25 +391,33 @@ def _check_open_and_plan(campaign: Campaign, payment_plan: str, now: datetime.da
         raise InvalidOrder(_("This PO takes a DP first; the balance follows later."))
 
 
-def _unique_code_random() -> int:
-    low, high = UNIQUE_CODE_TIERS[0]
-    return low + secrets.randbelow(high - low + 1)
+def _order_id_and_unique_code(first_payment_idr: int, order_id: int | None) -> tuple[int | None, int]:
+    """The order's id and a kode unik no unpaid order at this amount uses, in one round trip on PostgreSQL.
 
-
-def _unique_code_pick(first_payment_idr: int) -> int:
-    code = _free_unique_code(first_payment_idr)
+    The id comes from PostgreSQL's sequence (None on SQLite, where the insert
+    numbers the order), read with which of a few random codes are taken, so
+    that the insert is the transaction's first statement. Only when all of
+    those are taken are all the amounts near this one read.
+    """
+    candidates = _unique_code_candidates()
+    amounts = [first_payment_idr + code for code in candidates]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COALESCE(%s, nextval(pg_get_serial_sequence(%s, 'id'))), ARRAY("
+                " SELECT first_transfer_idr FROM orders_order WHERE status = %s AND first_transfer_idr = ANY(%s))",
+                [order_id, Order._meta.db_table, Status.PENDING_PAYMENT, amounts],
+            )
+            order_id, taken = cursor.fetchone()
+    else:
+        unpaid = Order.objects.filter(status=Status.PENDING_PAYMENT, first_transfer_idr__in=amounts)
+        taken = unpaid.values_list("first_transfer_idr", flat=True)
+    taken = set(taken)
+    free = [code for code in candidates if first_payment_idr + code not in taken]
+    code = free[0] if free else _unique_code_scan(first_payment_idr)
     if code is None:
         raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
-    return code
-
-
-def _order_id_reserve() -> int | None:
-    """The next order id from PostgreSQL's sequence, taken outside the lock; None elsewhere (SQLite)."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Order._meta.db_table])
-        return cursor.fetchone()[0]
+    return order_id, code
 
 
 def _is_transfer_amount_clash(error: IntegrityError) -> bool:

@@ -13,12 +13,15 @@ app.autodiscover_tasks()
 
 @signals.task_prerun.connect
 @signals.task_postrun.connect
-def _database_connections_checked(**kwargs) -> None:
+def _database_connections_checked(task=None, **kwargs) -> None:
     """Around each task, as around each web request: a connection that broke, or is past CONN_MAX_AGE, is closed.
 
     With CELERY_DB_REUSE_MAX set, Celery keeps the connection between tasks
-    instead of closing it every time; this keeps it only while it is good.
+    instead of closing it every time; this keeps it only while it is good. A
+    task run eagerly (inside its caller) leaves the caller's connection alone.
     """
     from django.db import close_old_connections
 
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
     close_old_connections()
