@@ -5,8 +5,8 @@ from django.utils import timezone
 from .outbox import message_deliver, messages_deliver_due, outbox_nudge_clear
 from .services import order_expire_overdue
 
-# A dropped database connection is retried: Celery's Django fix-up closes the
-# broken connection before the next attempt.
+# A dropped database connection is retried: before the next attempt the health
+# check finds the connection broken and it is closed (preorder_shop.celery).
 DATABASE_RETRY = {
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 2,
