@@ -257,34 +257,46 @@ def _buyer_units_already(*, campaign: Campaign, phone: str, email: str, leaving_
 UNIQUE_CODE_CANDIDATES = 16
 
 
-def _unique_code_candidates() -> list[int]:
-    low, high = UNIQUE_CODE_TIERS[0]
+def _unique_code_candidates(tier: int = 0) -> list[int]:
+    low, high = UNIQUE_CODE_TIERS[tier]
     return list({low + secrets.randbelow(high - low + 1) for _ in range(UNIQUE_CODE_CANDIDATES)})
 
 
-def _unique_code_scan(first_payment_idr: int) -> int | None:
-    """A code no unpaid order at this amount uses, from all those taken: three digits while any is free, then four.
+def _unique_code_free(first_payment_idr: int, candidates: list[int], taken) -> int | None:
+    taken = set(taken)
+    return next((code for code in candidates if first_payment_idr + code not in taken), None)
 
-    For when a few random codes were all taken: a popular PO can have thousands
-    of unpaid orders at one price, and the amounts stay distinct without turning
-    buyers away at the thousandth.
+
+def _amounts_taken(amounts: list[int]):
+    return Order.objects.filter(status=Status.PENDING_PAYMENT, first_transfer_idr__in=amounts).values_list(
+        "first_transfer_idr", flat=True
+    )
+
+
+def _unique_code_scan(first_payment_idr: int, tier: int) -> int | None:
+    """A code of this length no unpaid order at this amount uses, from all those taken; None when none is left.
+
+    For when a few random codes were all taken: a popular PO can have
+    thousands of unpaid orders at one price, and the amounts stay distinct
+    without turning buyers away at the thousandth. At most one length's
+    codes are read (999, or 9,000 once the three-digit ones are all taken).
     """
+    low, high = UNIQUE_CODE_TIERS[tier]
     taken = {
         amount - first_payment_idr
         for amount in Order.objects.filter(
             status=Status.PENDING_PAYMENT,
-            first_transfer_idr__gt=first_payment_idr,
-            first_transfer_idr__lte=first_payment_idr + UNIQUE_CODE_MAX,
+            first_transfer_idr__gte=first_payment_idr + low,
+            first_transfer_idr__lte=first_payment_idr + high,
         ).values_list("first_transfer_idr", flat=True)
     }
-    for low, high in UNIQUE_CODE_TIERS:
-        size = high - low + 1
-        if sum(1 for code in taken if low <= code <= high) < size:
-            while True:  # a free code is found in size / free tries on average
-                code = low + secrets.randbelow(size)
-                if code not in taken:
-                    return code
-    return None
+    size = high - low + 1
+    if len(taken) >= size:
+        return None
+    while True:  # a free code is found in size / free tries on average
+        code = low + secrets.randbelow(size)
+        if code not in taken:
+            return code
 
 
 def order_place(
@@ -396,8 +408,9 @@ def _order_id_and_unique_code(first_payment_idr: int, order_id: int | None) -> t
 
     The id comes from PostgreSQL's sequence (None on SQLite, where the insert
     numbers the order), read with which of a few random codes are taken, so
-    that the insert is the transaction's first statement. Only when all of
-    those are taken are all the amounts near this one read.
+    that the insert is the transaction's first statement. When all of those
+    are taken, the three-digit codes taken are read; when they are all taken,
+    a few four-digit ones are tried, and only then all the four-digit ones.
     """
     candidates = _unique_code_candidates()
     amounts = [first_payment_idr + code for code in candidates]
@@ -410,11 +423,17 @@ def _order_id_and_unique_code(first_payment_idr: int, order_id: int | None) -> t
             )
             order_id, taken = cursor.fetchone()
     else:
-        unpaid = Order.objects.filter(status=Status.PENDING_PAYMENT, first_transfer_idr__in=amounts)
-        taken = unpaid.values_list("first_transfer_idr", flat=True)
-    taken = set(taken)
-    free = [code for code in candidates if first_payment_idr + code not in taken]
-    code = free[0] if free else _unique_code_scan(first_payment_idr)
+        taken = _amounts_taken(amounts)
+    code = _unique_code_free(first_payment_idr, candidates, taken)
+    if code is None:
+        code = _unique_code_scan(first_payment_idr, tier=0)  # three digits while any is left
+    if code is None:
+        # Every three-digit code is taken at this amount: a few four-digit ones at random, then all of them.
+        candidates = _unique_code_candidates(tier=1)
+        amounts = [first_payment_idr + candidate for candidate in candidates]
+        code = _unique_code_free(first_payment_idr, candidates, _amounts_taken(amounts))
+    if code is None:
+        code = _unique_code_scan(first_payment_idr, tier=1)
     if code is None:
         raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
     return order_id, code

@@ -4,6 +4,8 @@ then four; never the same amount twice among unpaid orders."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
@@ -70,3 +72,20 @@ def test_two_thousand_unpaid_orders_at_one_price_all_get_an_amount_of_their_own(
     amounts = list(Order.objects.filter(status="pending_payment").values_list("first_transfer_idr", flat=True))
     assert len(amounts) == len(set(amounts)) == 2000
     assert all(order.first_transfer_idr == 150_000 + order.unique_code for order in more)
+
+
+def test_with_every_three_digit_code_taken_an_order_tries_a_few_four_digit_ones_before_reading_them_all():
+    campaign = campaign_with_products(products=1, options={"Ukuran": ["S"]}, payment_terms="full_only")
+    Campaign.objects.filter(pk=campaign.pk).update(payment_terms="full_only", balance_due_date=None)
+    campaign.refresh_from_db()
+    CampaignItem.objects.filter(campaign=campaign).update(price_idr=150_000)
+    item = campaign.items.get()
+    _unpaid_orders_at(campaign, 150_000, range(1, 1000))  # all 999 three-digit codes taken
+    with CaptureQueriesContext(connection) as queries:
+        order = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
+    assert UNIQUE_CODE_TIERS[1][0] <= order.unique_code <= UNIQUE_CODE_TIERS[1][1]
+    amount_reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "first_transfer_idr" in q["sql"]]
+    # 16 three-digit codes (with the id on PostgreSQL), the 999 three-digit ones, 16 four-digit ones; the 9,000
+    # four-digit amounts are not read while one of the 16 is free.
+    assert len(amount_reads) == 3
+    assert "BETWEEN" not in amount_reads[2] and ">=" not in amount_reads[2]
