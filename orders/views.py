@@ -96,6 +96,22 @@ def _units_now(campaign: Campaign, item_ids) -> dict[int, CampaignItem]:
     return {item.pk: item for item in items.order_by()}
 
 
+def _units_now_with_campaign(slug: str, quantities: dict[int, int]) -> list[CheckoutLine]:
+    """For a form from the cache (built from lines on sale a few seconds ago; a seller's change drops it):
+    the lines' units and the PO's state, read afresh in one query. Empty when none is on sale in this PO."""
+    items = (
+        CampaignItem.objects.filter(campaign__slug=slug, pk__in=quantities)
+        .exclude(campaign__stage=Campaign.Stage.DRAFT)
+        .select_related("campaign")
+        .only("pk", "quota", "units_reserved", *(f"campaign__{name}" for name in REFUSAL_FIELDS))
+    )
+    return [CheckoutLine(item=item, quantity=quantities[item.pk], note="") for item in items.order_by()]
+
+
+# What a refusal reads of the PO: its state, its units, and its title and address for the message.
+REFUSAL_FIELDS = ("slug", "title", "stage", "opens_at", "closes_at", "quota_total", "units_reserved")
+
+
 def _refusal(request, campaign: Campaign, lines: list[CheckoutLine], now):
     """Back to the PO's page with why, when these lines cannot be ordered now; None when they can."""
     if campaign.status_at(now) != Campaign.Status.OPEN:
@@ -128,20 +144,18 @@ def _units_check(campaign: Campaign, lines: list[CheckoutLine]) -> None:
 @require_http_methods(["GET", "POST"])
 @throttle(group="checkout", rate_setting="CHECKOUT_RATE")
 def checkout(request, slug):
-    campaign = get_object_or_404(Campaign.objects.exclude(stage=Campaign.Stage.DRAFT), slug=slug)
     now = timezone.now()
     limited = getattr(request, "limited", False)
     key = None
     if request.method == "GET" and not limited:
         # The same form for every buyer of these lines this minute (the pay-by time shows minutes).
-        key = page_key(request, f"checkout:{campaign.pk}:{timezone.localtime(now):%Y%m%d%H%M}")
+        key = page_key(request, f"checkout:{slug}:{timezone.localtime(now):%Y%m%d%H%M}")
         cached = page_cached(request, key)
         if cached is not None:
-            # Built from lines on sale a few seconds ago (a seller's change drops it); only the units move.
-            quantities = quantities_from(request.GET)
-            units = _units_now(campaign, quantities)
-            lines = [CheckoutLine(item=units[pk], quantity=n, note="") for pk, n in quantities.items() if pk in units]
-            return _refusal(request, campaign, lines, now) or cached
+            lines = _units_now_with_campaign(slug, quantities_from(request.GET))
+            if lines:
+                return _refusal(request, lines[0].item.campaign, lines, now) or cached
+    campaign = get_object_or_404(Campaign.objects.exclude(stage=Campaign.Stage.DRAFT), slug=slug)
     data = request.POST if request.method == "POST" else request.GET
     lines = _checkout_lines(campaign, data)
     refusal = _refusal(request, campaign, lines, now)

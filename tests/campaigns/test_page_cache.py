@@ -1,6 +1,7 @@
 """Buyers' pages come from the cache for a few seconds, never write, show the seller's changes at
 once, and still answer when the cache is down."""
 
+import datetime
 import re
 
 import pytest
@@ -82,8 +83,8 @@ def test_the_checkout_form_is_cached_but_each_buyer_gets_a_working_token_of_thei
     form_first = first.get(_checkout_url(campaign, item))
     with CaptureQueriesContext(connection) as queries:
         form_second = second.get(_checkout_url(campaign, item))
-    # The campaign and the lines' units are read afresh; the rest of the page is not built again.
-    assert len(queries.captured_queries) == 2, [query["sql"] for query in queries.captured_queries]
+    # The lines' units and the PO's state are read afresh, in one query; the rest of the page is not built again.
+    assert len(queries.captured_queries) == 1, [query["sql"] for query in queries.captured_queries]
     tokens = [CSRF_FIELD.findall(page.content.decode()) for page in (form_first, form_second)]
     assert len(tokens[0]) == len(tokens[1]) == 2  # the language switch and the order form
     assert tokens[0][0] != tokens[1][0] and CSRF_PLACEHOLDER not in form_second.content.decode()
@@ -151,3 +152,21 @@ def test_an_order_from_a_cached_form_takes_the_price_and_units_as_they_are_now(c
     assert Order.objects.count() == 1
     second.refresh_from_db()
     assert second.units_reserved == 3
+
+
+def test_a_cached_checkout_form_still_refuses_a_size_gone_or_a_po_closed_since(client, campaign):
+    item = campaign.items.order_by("pk").first()
+    assert client.get(_checkout_url(campaign, item)).status_code == 200  # now in the cache
+    # Sold out behind the cache's back (no seller's change drops the cached form).
+    CampaignItem.objects.filter(pk=item.pk).update(quota=3, units_reserved=3)
+    gone = client.get(_checkout_url(campaign, item), follow=True)
+    assert gone.redirect_chain[-1][0] == campaign.get_absolute_url()
+    assert "habis" in gone.content.decode()
+    CampaignItem.objects.filter(pk=item.pk).update(quota=None, units_reserved=0)
+    assert client.get(_checkout_url(campaign, item)).status_code == 200
+    Campaign.objects.filter(pk=campaign.pk).update(closes_at=timezone.now() - datetime.timedelta(minutes=1))
+    closed = client.get(_checkout_url(campaign, item), follow=True)
+    assert closed.redirect_chain[-1][0] == campaign.get_absolute_url()
+    # A variant of another PO, asked for on this one's form, is not a line here: the full path says so.
+    other = campaign_with_products(products=1, options={"Ukuran": ["S"]}, slug="po-lain").items.get()
+    assert client.get(_checkout_url(campaign, other), follow=True).redirect_chain[-1][0] == campaign.get_absolute_url()
