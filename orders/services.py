@@ -253,8 +253,9 @@ def _buyer_units_already(*, campaign: Campaign, phone: str, email: str, leaving_
     )
 
 
-# Codes tried at once before reading every amount taken near this one (a price with very many unpaid orders).
-UNIQUE_CODE_CANDIDATES = 16
+# Codes tried at once before reading every amount taken near this one: at a price with 900 of 999 taken, 32
+# random ones are all taken for one order in 30.
+UNIQUE_CODE_CANDIDATES = 32
 
 
 def _unique_code_candidates(tier: int = 0) -> list[int]:

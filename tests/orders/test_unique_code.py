@@ -85,7 +85,7 @@ def test_with_every_three_digit_code_taken_an_order_tries_a_few_four_digit_ones_
         order = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
     assert UNIQUE_CODE_TIERS[1][0] <= order.unique_code <= UNIQUE_CODE_TIERS[1][1]
     amount_reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "first_transfer_idr" in q["sql"]]
-    # 16 three-digit codes (with the id on PostgreSQL), the 999 three-digit ones, 16 four-digit ones; the 9,000
+    # 32 three-digit codes (with the id on PostgreSQL), the 999 three-digit ones, 32 four-digit ones; the 9,000
     # four-digit amounts are not read while one of the 16 is free.
     assert len(amount_reads) == 3
     assert "BETWEEN" not in amount_reads[2] and ">=" not in amount_reads[2]
