@@ -93,3 +93,30 @@ def test_a_database_connection_dropped_under_a_job_is_retried_and_the_message_se
     # One e-mail per message: the order's "how to pay" and the link sent through the restart.
     assert _wait_for(lambda: Message.objects.filter(order=order, status=Message.Status.SENT).count() == 2)
     assert len(mail.outbox) == 2
+
+
+def test_orders_placed_together_get_their_messages_from_one_nudged_sweep_a_moment_later(client, campaign):
+    from celery.signals import task_prerun
+
+    small = campaign.items.order_by("position").first()
+    mail.outbox.clear()
+    sweeps = []
+
+    def count_sweeps(sender=None, **kwargs):
+        if getattr(sender, "name", "") == messages_deliver_due_task.name:
+            sweeps.append(kwargs.get("kwargs"))
+
+    task_prerun.connect(count_sweeps, weak=False)
+    with _worker():
+        for number in range(3):
+            form = checkout_form([(small, 1)], phone=f"08123456700{number}", email=f"serentak{number}@example.com")
+            assert client.post(reverse("orders:checkout", args=[campaign.slug]), form).status_code == 302
+        orders = list(Order.objects.all())
+        assert _wait_for(
+            lambda: Message.objects.filter(order__in=orders, status=Message.Status.SENT).count() == 3, seconds=30
+        )
+        time.sleep(1.5)  # no second e-mail follows
+    task_prerun.disconnect(count_sweeps)
+    assert 1 <= len(sweeps) < 3 and all(kwargs == {"nudged": True} for kwargs in sweeps)  # not one task per order
+    assert sorted(message.to[0] for message in mail.outbox) == [f"serentak{number}@example.com" for number in range(3)]
+    assert all(any(order.number in message.subject for order in orders) for message in mail.outbox)
