@@ -48,12 +48,16 @@ def _unpaid_orders_at(campaign, first_payment, codes):
     )
 
 
-def test_two_thousand_unpaid_orders_at_one_price_all_get_an_amount_of_their_own():
+def _full_payment_po_at_150_000():
     campaign = campaign_with_products(products=1, options={"Ukuran": ["S"]}, payment_terms="full_only")
     Campaign.objects.filter(pk=campaign.pk).update(payment_terms="full_only", balance_due_date=None)
     campaign.refresh_from_db()
     CampaignItem.objects.filter(campaign=campaign).update(price_idr=150_000)
-    item = campaign.items.get()
+    return campaign, campaign.items.get()
+
+
+def test_two_thousand_unpaid_orders_at_one_price_all_get_an_amount_of_their_own():
+    campaign, item = _full_payment_po_at_150_000()
     _unpaid_orders_at(campaign, 150_000, range(1, 999))  # 998 codes taken: one three-digit code is left
 
     last_small = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
@@ -75,11 +79,7 @@ def test_two_thousand_unpaid_orders_at_one_price_all_get_an_amount_of_their_own(
 
 
 def test_with_every_three_digit_code_taken_an_order_tries_a_few_four_digit_ones_before_reading_them_all():
-    campaign = campaign_with_products(products=1, options={"Ukuran": ["S"]}, payment_terms="full_only")
-    Campaign.objects.filter(pk=campaign.pk).update(payment_terms="full_only", balance_due_date=None)
-    campaign.refresh_from_db()
-    CampaignItem.objects.filter(campaign=campaign).update(price_idr=150_000)
-    item = campaign.items.get()
+    campaign, item = _full_payment_po_at_150_000()
     _unpaid_orders_at(campaign, 150_000, range(1, 1000))  # all 999 three-digit codes taken
     with CaptureQueriesContext(connection) as queries:
         order = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
