@@ -427,17 +427,62 @@ def _order_id_and_unique_code(first_payment_idr: int, order_id: int | None) -> t
         taken = _amounts_taken(amounts)
     code = _unique_code_free(first_payment_idr, candidates, taken)
     if code is None:
-        code = _unique_code_scan(first_payment_idr, tier=0)  # three digits while any is left
+        code = _unique_code_past_candidates(first_payment_idr)
     if code is None:
-        # Every three-digit code is taken at this amount: a few four-digit ones at random, then all of them.
+        raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
+    return order_id, code
+
+
+# On PostgreSQL, the rest in one statement that stops at the first step giving a code (COALESCE evaluates
+# only what it needs): a free three-digit code, from those taken (at most 999 read in the index); a few
+# four-digit ones at random; a free four-digit one, from those taken.
+UNIQUE_CODE_REST_SQL = """SELECT COALESCE(
+    (SELECT code FROM generate_series(%(low0)s, %(high0)s) AS free(code)
+     WHERE NOT EXISTS (SELECT 1 FROM orders_order WHERE status = %(status)s
+                       AND first_transfer_idr BETWEEN %(base)s + %(low0)s AND %(base)s + %(high0)s
+                       AND first_transfer_idr = %(base)s + code)
+     ORDER BY random() LIMIT 1),
+    (SELECT code FROM unnest(%(candidates)s::integer[]) AS free(code)
+     WHERE %(base)s + code NOT IN (SELECT first_transfer_idr FROM orders_order WHERE status = %(status)s
+                                   AND first_transfer_idr = ANY(%(amounts)s::bigint[]))
+     LIMIT 1),
+    (SELECT code FROM generate_series(%(low1)s, %(high1)s) AS free(code)
+     WHERE NOT EXISTS (SELECT 1 FROM orders_order WHERE status = %(status)s
+                       AND first_transfer_idr BETWEEN %(base)s + %(low1)s AND %(base)s + %(high1)s
+                       AND first_transfer_idr = %(base)s + code)
+     ORDER BY random() LIMIT 1))
+"""
+
+
+def _unique_code_past_candidates(first_payment_idr: int) -> int | None:
+    """For when the first random three-digit codes were all taken: a free three-digit code while any is left,
+    then a four-digit one (a few at random, before all those taken are read); None when every code is taken."""
+    if connection.vendor == "postgresql":
+        (low0, high0), (low1, high1) = UNIQUE_CODE_TIERS
+        candidates = _unique_code_candidates(tier=1)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                UNIQUE_CODE_REST_SQL,
+                {
+                    "base": first_payment_idr,
+                    "status": Status.PENDING_PAYMENT,
+                    "low0": low0,
+                    "high0": high0,
+                    "low1": low1,
+                    "high1": high1,
+                    "candidates": candidates,
+                    "amounts": [first_payment_idr + candidate for candidate in candidates],
+                },
+            )
+            return cursor.fetchone()[0]
+    code = _unique_code_scan(first_payment_idr, tier=0)  # three digits while any is left
+    if code is None:
         candidates = _unique_code_candidates(tier=1)
         amounts = [first_payment_idr + candidate for candidate in candidates]
         code = _unique_code_free(first_payment_idr, candidates, _amounts_taken(amounts))
     if code is None:
         code = _unique_code_scan(first_payment_idr, tier=1)
-    if code is None:
-        raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
-    return order_id, code
+    return code
 
 
 def _is_transfer_amount_clash(error: IntegrityError) -> bool:
