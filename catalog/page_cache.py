@@ -3,6 +3,11 @@
 Units left may be that stale on a page (checkout counts them under a lock);
 everything else the seller changes bumps the version, so it shows at once. A
 cache that is down only means rendering afresh: reads never fail because of it.
+
+A page without a form or a message for this visitor is the same for every
+visitor of its language: the proxy in front (deploy/nginx/) may keep it for
+PROXY_CACHE_SECONDS more, so a rush of buyers opening a PO is answered there
+while gunicorn takes the orders.
 """
 
 import logging
@@ -98,6 +103,7 @@ def pages_change_on_writes(*models) -> None:
 CSRF_PLACEHOLDER = "csrf-token-of-this-visitor-7c1e9a4f3b"
 # Where base.html shows the visitor's messages; a cached page has none there.
 MESSAGES_MARK = "<!--messages-->"
+PROXY_CACHE_HEADER = "X-Accel-Expires"
 
 
 def page_cached(request, key: str | None) -> HttpResponse | None:
@@ -128,11 +134,21 @@ def whole_page(request, key: str | None, render_page) -> HttpResponse:
 
 
 def _for_visitor(request, html: str) -> HttpResponse:
-    html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    """The page as this visitor sees it; one the same for everyone says how long a proxy may keep it."""
+    personal = False
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+        personal = True
     waiting = messages.get_messages(request)
     if len(waiting):
         html = html.replace(MESSAGES_MARK, render_to_string("_messages.html", {"messages": waiting}), 1)
-    return HttpResponse(html)
+        personal = True
+    response = HttpResponse(html)
+    if not personal and settings.PROXY_CACHE_SECONDS:
+        # nginx's own header (it passes it on to no one): the same page for everyone of this language, for a
+        # moment. Not Cache-Control, which browsers and other caches would keep too.
+        response[PROXY_CACHE_HEADER] = str(settings.PROXY_CACHE_SECONDS)
+    return response
 
 
 def page_render(request, template: str, context: dict, csrf_token: str | None) -> str:

@@ -217,6 +217,8 @@ else:
 RATELIMIT_USE_CACHE = "default"
 # Buyers' pages (home, campaign) are served from the cache this long; the seller's changes show at once.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=5)
+# ...and a proxy in front may keep such a page, the same for every visitor of a language, this long (0: not at all).
+PROXY_CACHE_SECONDS = env.int("PROXY_CACHE_SECONDS", default=1)
 RATELIMIT_IP_META_KEY = "preorder_shop.client.client_ip"
 CHECKOUT_RATE = env("CHECKOUT_RATE", default="10/m")
 LOOKUP_RATE = env("LOOKUP_RATE", default="5/m")

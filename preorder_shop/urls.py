@@ -8,7 +8,7 @@ import orders.converters  # noqa: F401 - registers <token:> and <id:>
 from payments.views import order_page
 
 from .health import health
-from .pages import bare, privacy
+from .pages import bare, language_set, privacy
 
 admin.site.site_header = _("Prapesan seller admin")
 admin.site.site_title = _("Prapesan")
@@ -16,7 +16,7 @@ admin.site.index_title = _("Run your pre-orders")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", language_set, name="set_language"),
     path("health/", health, name="health"),
     path("privasi/", privacy, name="privacy"),
     path("", include("orders.urls")),
