@@ -1,10 +1,14 @@
 """Flash PO: hundreds of buyers rush a small quota on one small server; count and time what came of it.
 
     .venv/bin/python bench/flash.py [--buyers 500] [--quota 100] [--sustained-seconds 20]
-                                    [--workers 3] [--worker-class sync] [--threads 4] [--check] [--keep]
+                                    [--workers 3] [--worker-class sync] [--threads 4] [--front nginx|none]
+                                    [--check] [--keep]
 
-Runs the shop as deployed on one small server (gunicorn with --workers of
---worker-class, --threads each for gthread, and one Celery worker) against a
+Runs the shop as deployed on one small server (nginx in front with the
+snippets of deploy/nginx/, at nice --front-nice; gunicorn with --workers of
+--worker-class, --threads each for gthread, for the pages and
+--checkout-workers more for the checkout; and one Celery worker; --front none:
+one gunicorn pool alone) against a
 fresh PostgreSQL database (`prapesan_flash`, dropped first and at the end) and
 Redis db 12 (flushed first and at the end), with DEBUG=false,
 BENCHMARK_VIEWS=true for the baseline view /_bench/bare/, CHECKOUT_RATE high
@@ -55,6 +59,7 @@ import asyncio
 import json
 import math
 import os
+import pwd
 import random
 import re
 import shutil
@@ -140,10 +145,11 @@ print(json.dumps({
 """
 
 
-# The front as deployed: checkout POSTs go to a pool of their own at a lower priority, so a rush of orders
-# waits for the cores behind the pages instead of the pages waiting behind the orders.
+# The front as deployed (deploy/nginx/prapesan.conf, with its two snippets included as they are): the pages the
+# shop marks as the same for everyone are kept a moment, and the checkout has a gunicorn pool of its own.
 NGINX_CONF = """
 worker_processes 1;
+{user}
 daemon off;
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
@@ -152,20 +158,25 @@ http {{
     access_log off;
     client_body_temp_path {work}/nginx-body;
     proxy_temp_path {work}/nginx-proxy;
-    client_max_body_size 12m;
-    upstream pages {{ server 127.0.0.1:{pages_port}; }}
-    upstream checkout {{ server 127.0.0.1:{checkout_port}; }}
-    map $request_method $checkout_pool {{ POST checkout; default pages; }}
+    proxy_cache_path {work}/nginx-cache keys_zone=prapesan_pages:10m max_size=100m inactive=10m;
+    client_max_body_size 6m;
+    upstream prapesan_pages {{ server 127.0.0.1:{pages_port}; }}
+    upstream prapesan_checkout {{ server 127.0.0.1:{checkout_port}; }}
     server {{
         listen 127.0.0.1:{port};
-        proxy_set_header Host $http_host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_read_timeout 60s;
-        location ~ ^/po/[^/]+/pesan/$ {{ proxy_pass http://$checkout_pool; }}
-        location / {{ proxy_pass http://pages; }}
+        location ~ ^/po/[^/]+/pesan/$ {{
+            include {deploy}/proxy-headers.conf;
+            proxy_pass http://prapesan_checkout;
+        }}
+        location / {{
+            include {deploy}/proxy-headers.conf;
+            include {deploy}/pages-cache.conf;
+            proxy_pass http://prapesan_pages;
+        }}
     }}
 }}
 """
+DEPLOY_NGINX = BASE_DIR / "deploy" / "nginx"
 
 
 # --- the database and Redis ----------------------------------------------------------------------------
@@ -705,8 +716,8 @@ def layout(options) -> str:
     threads = f", {options.threads} threads each" if options.worker_class == "gthread" else ""
     web = f"gunicorn {options.workers} x {options.worker_class}{threads}"
     if options.front == "nginx":
-        web = (f"nginx in front of {web} for the pages and {options.checkout_workers} x {options.worker_class}"
-               f"{threads} at nice {options.checkout_nice} for checkout POSTs")  # fmt: skip
+        web = (f"nginx at nice {options.front_nice} in front of {web} for the pages and {options.checkout_workers} x "
+               f"{options.worker_class}{threads} at nice {options.checkout_nice} for the checkout")  # fmt: skip
     return f"{web}, 1 Celery worker at nice {options.worker_nice}"
 
 
@@ -917,13 +928,14 @@ def arguments() -> argparse.Namespace:
     parser.add_argument(
         "--front",
         choices=["nginx", "none"],
-        default="none",
-        help="nginx in front, checkout POSTs to a pool of their own (default), or gunicorn alone",
+        default="nginx",
+        help="nginx in front as deployed, the checkout on a pool of its own (default), or gunicorn alone",
     )
     parser.add_argument(
-        "--checkout-workers", type=int, default=3, help="gunicorn workers for checkout POSTs (default 3)"
+        "--checkout-workers", type=int, default=3, help="gunicorn workers for the checkout, behind nginx (default 3)"
     )
-    parser.add_argument("--checkout-nice", type=int, default=5, help="the checkout pool's nice value (default 5)")
+    parser.add_argument("--checkout-nice", type=int, default=0, help="the checkout pool's nice value (default 0)")
+    parser.add_argument("--front-nice", type=int, default=-10, help="nginx's nice value (default -10)")
     parser.add_argument("--idle-requests", type=int, default=300, help="requests per page when idle (default 300)")
     parser.add_argument("--concurrency", type=int, default=20, help="requests in flight when idle (default 20)")
     parser.add_argument("--browsers", type=int, default=10, help="visitors browsing during the rush (default 10)")
@@ -1026,9 +1038,20 @@ def run(options, env, processes: Processes, base_url: str, port: int, work_dir: 
              "--bind", f"127.0.0.1:{checkout_port}"],
         )  # fmt: skip
         conf = work_dir / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(work=work_dir, port=port, pages_port=pages_port, checkout_port=checkout_port))
+        # As root, nginx's workers would drop to "nobody", who may not write in this run's private folder.
+        user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
+        conf.write_text(
+            NGINX_CONF.format(
+                work=work_dir, port=port, pages_port=pages_port, checkout_port=checkout_port, deploy=DEPLOY_NGINX,
+                user=user,
+            )
+        )  # fmt: skip
         nginx = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin")
-        processes.start("nginx", [nginx, "-p", str(work_dir), "-e", str(work_dir / "nginx-error.log"), "-c", str(conf)])
+        processes.start(
+            "nginx",
+            ["nice", "-n", str(options.front_nice), nginx, "-p", str(work_dir), "-e", str(work_dir / "nginx-error.log"),
+             "-c", str(conf)],
+        )  # fmt: skip
     else:
         processes.start("gunicorn", [*web, "--workers", str(options.workers), "--bind", f"127.0.0.1:{port}"])
     processes.start(
