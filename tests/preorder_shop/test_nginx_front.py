@@ -52,14 +52,44 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-@pytest.fixture
-def front(live_server, tmp_path, settings):
+def _nginx() -> str:
     nginx = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin")
     if nginx is None:
         message = "nginx is not installed (apt-get install nginx-light)."
         if os.environ.get("REQUIRE_NGINX"):
             pytest.fail(message)
         pytest.skip(message)
+    return nginx
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_deployed_site_is_one_nginx_takes(tmp_path):
+    nginx = _nginx()
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=toko.example.id",
+         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    site = (DEPLOY / "prapesan.conf").read_text()
+    for deployed, here in (
+        ("/etc/nginx/prapesan/", f"{DEPLOY}/"),
+        ("/etc/letsencrypt/live/toko.example.id/fullchain.pem", str(tmp_path / "cert.pem")),
+        ("/etc/letsencrypt/live/toko.example.id/privkey.pem", str(tmp_path / "key.pem")),
+        ("/var/cache/nginx/prapesan", str(tmp_path / "cache")),
+    ):
+        assert deployed in site
+        site = site.replace(deployed, here)
+    (tmp_path / "site.conf").write_text(site)
+    main = tmp_path / "nginx.conf"
+    main.write_text(f"pid {tmp_path}/pid;\nevents {{}}\nhttp {{ include {tmp_path}/site.conf; }}\n")
+    checked = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(main)],
+                             capture_output=True, text=True)  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.fixture
+def front(live_server, tmp_path, settings):
+    nginx = _nginx()
     settings.PAGE_CACHE_SECONDS = 30
     settings.PROXY_CACHE_SECONDS = 30  # long enough for the test; 1 s by default
     settings.ALLOWED_HOSTS = ["*"]
