@@ -52,3 +52,8 @@ def test_a_form_posted_from_another_site_changes_nothing(headers):
 
 def test_the_switch_takes_a_post_only():
     assert Client().get(reverse("set_language"), {"language": "en"}).status_code == 405
+
+
+def test_the_refusal_is_said_in_indonesian():
+    _client, response = _switch({"sec-fetch-site": "cross-site"})
+    assert "Bahasa hanya bisa diganti dari halaman toko ini sendiri." in response.content.decode()
