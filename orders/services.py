@@ -1,5 +1,6 @@
 import datetime
 import logging
+import random
 import secrets
 import time
 from collections import defaultdict
@@ -259,8 +260,9 @@ UNIQUE_CODE_CANDIDATES = 32
 
 
 def _unique_code_candidates(tier: int = 0) -> list[int]:
+    # Codes only tell transfers apart, they guard nothing: the module's generator is enough (and three times cheaper).
     low, high = UNIQUE_CODE_TIERS[tier]
-    return list({low + secrets.randbelow(high - low + 1) for _ in range(UNIQUE_CODE_CANDIDATES)})
+    return random.sample(range(low, high + 1), UNIQUE_CODE_CANDIDATES)
 
 
 def _unique_code_free(first_payment_idr: int, candidates: list[int], taken) -> int | None:
@@ -268,7 +270,8 @@ def _unique_code_free(first_payment_idr: int, candidates: list[int], taken) -> i
     return next((code for code in candidates if first_payment_idr + code not in taken), None)
 
 
-def _amounts_taken(amounts: list[int]):
+def _amounts_taken(first_payment_idr: int, codes: list[int]):
+    amounts = [first_payment_idr + code for code in codes]
     return Order.objects.filter(status=Status.PENDING_PAYMENT, first_transfer_idr__in=amounts).values_list(
         "first_transfer_idr", flat=True
     )
@@ -408,43 +411,87 @@ def _order_id_and_unique_code(first_payment_idr: int, order_id: int | None) -> t
     """The order's id and a kode unik no unpaid order at this amount uses, in one round trip on PostgreSQL.
 
     The id comes from PostgreSQL's sequence (None on SQLite, where the insert
-    numbers the order), read with which of a few random codes are taken, so
-    that the insert is the transaction's first statement. When all of those
-    are taken, the three-digit codes taken are read; when they are all taken,
-    a few four-digit ones are tried, and only then all the four-digit ones.
+    numbers the order), read with the code, so that the insert is the
+    transaction's first statement. A few random three-digit codes are tried;
+    when they are all taken, a free one from all those taken; when every
+    three-digit code is taken, a few four-digit ones, and only then all the
+    four-digit ones. Once the three-digit codes at an amount were all found
+    taken, this process skips reading them for UNIQUE_CODE_FULL_SECONDS.
     """
-    candidates = _unique_code_candidates()
-    amounts = [first_payment_idr + code for code in candidates]
+    three_digit, four_digit = _unique_code_candidates(tier=0), _unique_code_candidates(tier=1)
+    scan_three_digit = not _three_digit_codes_full(first_payment_idr)
     if connection.vendor == "postgresql":
+        (low0, high0), (low1, high1) = UNIQUE_CODE_TIERS
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT COALESCE(%s, nextval(pg_get_serial_sequence(%s, 'id'))), ARRAY("
-                " SELECT first_transfer_idr FROM orders_order WHERE status = %s AND first_transfer_idr = ANY(%s))",
-                [order_id, Order._meta.db_table, Status.PENDING_PAYMENT, amounts],
+                ORDER_ID_AND_UNIQUE_CODE_SQL,
+                {
+                    "order_id": order_id,
+                    "table": Order._meta.db_table,
+                    "base": first_payment_idr,
+                    "status": Status.PENDING_PAYMENT,
+                    "three_digit": three_digit,
+                    "four_digit": four_digit,
+                    "scan_three_digit": scan_three_digit,
+                    "low0": low0,
+                    "high0": high0,
+                    "low1": low1,
+                    "high1": high1,
+                },
             )
-            order_id, taken = cursor.fetchone()
+            order_id, code = cursor.fetchone()
     else:
-        taken = _amounts_taken(amounts)
-    code = _unique_code_free(first_payment_idr, candidates, taken)
-    if code is None:
-        code = _unique_code_past_candidates(first_payment_idr)
+        code = _unique_code_free(first_payment_idr, three_digit, _amounts_taken(first_payment_idr, three_digit))
+        if code is None and scan_three_digit:
+            code = _unique_code_scan(first_payment_idr, tier=0)
+        if code is None:
+            code = _unique_code_free(first_payment_idr, four_digit, _amounts_taken(first_payment_idr, four_digit))
+        if code is None:
+            code = _unique_code_scan(first_payment_idr, tier=1)
     if code is None:
         raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
+    if code > UNIQUE_CODE_TIERS[0][1] and scan_three_digit:
+        _three_digit_codes_full_until[first_payment_idr] = time.monotonic() + UNIQUE_CODE_FULL_SECONDS
     return order_id, code
 
 
-# On PostgreSQL, the rest in one statement that stops at the first step giving a code (COALESCE evaluates
-# only what it needs): a free three-digit code, from those taken (at most 999 read in the index); a few
-# four-digit ones at random; a free four-digit one, from those taken.
-UNIQUE_CODE_REST_SQL = """SELECT COALESCE(
+# How long a process takes the three-digit codes at an amount for all taken, once it found them so: meanwhile
+# its orders at that amount skip reading the 999 and get a four-digit code, unless a random three-digit one is free.
+UNIQUE_CODE_FULL_SECONDS = 30
+_three_digit_codes_full_until: dict[int, float] = {}
+
+
+def _three_digit_codes_full(first_payment_idr: int) -> bool:
+    until = _three_digit_codes_full_until.get(first_payment_idr)
+    if until is None:
+        return False
+    if until > time.monotonic():
+        return True
+    _three_digit_codes_full_until.pop(first_payment_idr, None)
+    return False
+
+
+# One statement that stops at the first step giving a code (COALESCE evaluates only what it needs): a few
+# random three-digit codes, each looked up in the unpaid amounts' unique index (a subquery per code: the
+# planner cannot turn it into a scan of every unpaid order, whatever its statistics say); a free
+# three-digit code, from those taken (at most 999 read in the index; skipped when known to be all taken); a
+# few random four-digit codes; a free four-digit code, from those taken.
+ORDER_ID_AND_UNIQUE_CODE_SQL = """SELECT
+  COALESCE(%(order_id)s, nextval(pg_get_serial_sequence(%(table)s, 'id'))),
+  COALESCE(
+    (SELECT code FROM unnest(%(three_digit)s::integer[]) AS tried(code)
+     WHERE (SELECT true FROM orders_order WHERE status = %(status)s
+            AND first_transfer_idr = %(base)s + code) IS NULL
+     LIMIT 1),
     (SELECT code FROM generate_series(%(low0)s, %(high0)s) AS free(code)
-     WHERE NOT EXISTS (SELECT 1 FROM orders_order WHERE status = %(status)s
+     WHERE %(scan_three_digit)s
+       AND NOT EXISTS (SELECT 1 FROM orders_order WHERE status = %(status)s
                        AND first_transfer_idr BETWEEN %(base)s + %(low0)s AND %(base)s + %(high0)s
                        AND first_transfer_idr = %(base)s + code)
      ORDER BY random() LIMIT 1),
-    (SELECT code FROM unnest(%(candidates)s::integer[]) AS free(code)
-     WHERE %(base)s + code NOT IN (SELECT first_transfer_idr FROM orders_order WHERE status = %(status)s
-                                   AND first_transfer_idr = ANY(%(amounts)s::bigint[]))
+    (SELECT code FROM unnest(%(four_digit)s::integer[]) AS tried(code)
+     WHERE (SELECT true FROM orders_order WHERE status = %(status)s
+            AND first_transfer_idr = %(base)s + code) IS NULL
      LIMIT 1),
     (SELECT code FROM generate_series(%(low1)s, %(high1)s) AS free(code)
      WHERE NOT EXISTS (SELECT 1 FROM orders_order WHERE status = %(status)s
@@ -452,37 +499,6 @@ UNIQUE_CODE_REST_SQL = """SELECT COALESCE(
                        AND first_transfer_idr = %(base)s + code)
      ORDER BY random() LIMIT 1))
 """
-
-
-def _unique_code_past_candidates(first_payment_idr: int) -> int | None:
-    """For when the first random three-digit codes were all taken: a free three-digit code while any is left,
-    then a four-digit one (a few at random, before all those taken are read); None when every code is taken."""
-    if connection.vendor == "postgresql":
-        (low0, high0), (low1, high1) = UNIQUE_CODE_TIERS
-        candidates = _unique_code_candidates(tier=1)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                UNIQUE_CODE_REST_SQL,
-                {
-                    "base": first_payment_idr,
-                    "status": Status.PENDING_PAYMENT,
-                    "low0": low0,
-                    "high0": high0,
-                    "low1": low1,
-                    "high1": high1,
-                    "candidates": candidates,
-                    "amounts": [first_payment_idr + candidate for candidate in candidates],
-                },
-            )
-            return cursor.fetchone()[0]
-    code = _unique_code_scan(first_payment_idr, tier=0)  # three digits while any is left
-    if code is None:
-        candidates = _unique_code_candidates(tier=1)
-        amounts = [first_payment_idr + candidate for candidate in candidates]
-        code = _unique_code_free(first_payment_idr, candidates, _amounts_taken(amounts))
-    if code is None:
-        code = _unique_code_scan(first_payment_idr, tier=1)
-    return code
 
 
 def _is_transfer_amount_clash(error: IntegrityError) -> bool:

@@ -207,13 +207,14 @@ def test_a_new_order_avoids_every_amount_unpaid_orders_use_and_its_number_skips_
 
     small, medium = _items(campaign)
     first = place_order(campaign, [(small, 1)], plan="full", email="a@example.com", phone="081111111111")
-    # The first random code the second order tries is the first order's: the amount is taken.
-    forced = [first.unique_code - 1]  # randbelow(999) + 1
+    # The only three-digit code the second order tries is the first order's: the amount is taken.
+    forced = [[first.unique_code]]
+    random_sample = random.sample
 
-    def randbelow(size):
-        return forced.pop() if forced else random.randrange(size)
+    def sample(population, k):
+        return forced.pop() if forced else random_sample(population, k)
 
-    monkeypatch.setattr(services.secrets, "randbelow", randbelow)
+    monkeypatch.setattr(services.random, "sample", sample)
     second = place_order(campaign, [(medium, 1)], plan="full", email="b@example.com", phone="082222222222")
     assert second.first_payment_idr == first.first_payment_idr
     assert second.unique_code != first.unique_code

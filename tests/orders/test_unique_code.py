@@ -9,11 +9,20 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
+from orders import services
 from orders.models import Order
 from orders.services import UNIQUE_CODE_TIERS
 from tests.factories import campaign_with_products, place_order
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_amount_known_full():
+    """What this process learnt of full amounts is of the database a test before: forget it."""
+    services._three_digit_codes_full_until.clear()
+    yield
+    services._three_digit_codes_full_until.clear()
 
 
 def _unpaid_orders_at(campaign, first_payment, codes):
@@ -86,20 +95,60 @@ def test_with_every_three_digit_code_taken_an_order_tries_a_few_four_digit_ones_
     assert UNIQUE_CODE_TIERS[1][0] <= order.unique_code <= UNIQUE_CODE_TIERS[1][1]
     amount_reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "first_transfer_idr" in q["sql"]]
     if connection.vendor == "postgresql":
-        # 32 three-digit codes with the id, then one statement for the rest: it stops at the 32 four-digit
-        # codes (COALESCE evaluates no more than it needs), before the range of all 9,000.
-        assert len(amount_reads) == 2
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + amount_reads[1])
-            plans = _plan_nodes(cursor.fetchone()[0][0]["Plan"])
-        scans = [plan for plan in plans if "Index Cond" in plan and "first_transfer_idr" in plan["Index Cond"]]
-        nine_thousand = [plan for plan in scans if "151000" in plan["Index Cond"]]
+        # One statement with the id: it stops at the 32 four-digit codes (COALESCE evaluates no more than it
+        # needs), before the range of all 9,000.
+        assert len(amount_reads) == 1
+        reads = _amount_reads(amount_reads[0])
+        nine_thousand = [plan for plan in reads if "151000" in plan["Index Cond"]]
         assert len(nine_thousand) == 1 and nine_thousand[0]["Actual Loops"] == 0
     else:
         # 32 three-digit codes, the 999 three-digit ones, 32 four-digit ones; the 9,000 four-digit amounts
         # are not read while one of the 32 is free.
         assert len(amount_reads) == 3
         assert "BETWEEN" not in amount_reads[2] and ">=" not in amount_reads[2]
+
+
+def _amount_reads(sql: str) -> list[dict]:
+    """Where the plan of `sql`, run (EXPLAIN ANALYZE), reads unpaid orders: each an index scan of their amounts."""
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        plans = _plan_nodes(cursor.fetchone()[0][0]["Plan"])
+    reads = [plan for plan in plans if plan.get("Relation Name") == Order._meta.db_table]
+    # Each looks codes up in the unpaid amounts' unique index (not in another index, read through to the end).
+    assert reads and all(plan.get("Index Name") == "order_unpaid_transfer_amount_unique" for plan in reads), [
+        (p.get("Index Name"), p.get("Index Cond"), p.get("Filter")) for p in reads
+    ]
+    return reads
+
+
+def test_once_every_three_digit_code_was_found_taken_the_next_orders_skip_reading_them_for_a_while():
+    campaign, item = _full_payment_po_at_150_000()
+    _unpaid_orders_at(campaign, 150_000, range(1, 1000))
+    first = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
+    assert first.unique_code > UNIQUE_CODE_TIERS[0][1]
+    Order.objects.filter(unique_code=500).update(status="paid")  # a three-digit code is free again
+    with CaptureQueriesContext(connection) as queries:
+        second = place_order(campaign, [(item, 1)], plan="full", phone="081399990002", email="x2@example.com")
+    amount_reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "first_transfer_idr" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert len(amount_reads) == 1
+        three_digit_range = [plan for plan in _amount_reads(amount_reads[0]) if "150999" in plan["Index Cond"]]
+        assert all(plan["Actual Loops"] == 0 for plan in three_digit_range)
+    else:
+        assert not any("BETWEEN" in sql or ">=" in sql for sql in amount_reads)
+    # Meanwhile a three-digit code is given only when one of the few tried at random is free.
+    assert second.unique_code == 500 or second.unique_code > UNIQUE_CODE_TIERS[0][1]
+
+    # Once the while is over, the process reads them again and finds the one left.
+    assert services._three_digit_codes_full_until[150_000] > services.time.monotonic()
+    services._three_digit_codes_full_until[150_000] = services.time.monotonic() - 1
+    if second.unique_code != 500:
+        third = place_order(campaign, [(item, 1)], plan="full", phone="081399990003", email="x3@example.com")
+        assert third.unique_code == 500
+    fourth = place_order(campaign, [(item, 1)], plan="full", phone="081399990004", email="x4@example.com")
+    assert fourth.unique_code > UNIQUE_CODE_TIERS[0][1]
+    amounts = list(Order.objects.filter(status="pending_payment").values_list("first_transfer_idr", flat=True))
+    assert len(amounts) == len(set(amounts))
 
 
 def _plan_nodes(plan: dict) -> list[dict]:
