@@ -1,6 +1,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
@@ -29,6 +30,40 @@ def order_get_for_buyer(*, token: str) -> Order:
 
 def bank_account_list_active() -> list[BankAccount]:
     return list(BankAccount.objects.filter(is_active=True))
+
+
+def checkout_campaign_and_units(*, slug: str, item_ids) -> tuple[Campaign | None, dict[int, CampaignItem]]:
+    """The PO at `slug` unless a draft, every field read now, and its items among `item_ids` with their units
+    only (quota, units reserved; the rest is loaded if asked for): one query, checkout's first.
+    (None, {}) when there is no such PO."""
+    quote = connection.ops.quote_name
+    ids = [int(item_id) for item_id in item_ids] or [0]  # no item has id 0
+    rows = list(
+        Campaign.objects.raw(
+            f"SELECT c.*, i.{quote('id')} AS item_id, i.{quote('quota')} AS item_quota, "
+            f"i.{quote('units_reserved')} AS item_units_reserved "
+            f"FROM {quote(Campaign._meta.db_table)} c LEFT JOIN {quote(CampaignItem._meta.db_table)} i "
+            f"ON i.{quote('campaign_id')} = c.{quote('id')} AND i.{quote('id')} IN ({', '.join(['%s'] * len(ids))}) "
+            f"WHERE c.{quote('slug')} = %s AND c.{quote('stage')} <> %s",
+            [*ids, slug, Campaign.Stage.DRAFT],
+        )
+    )
+    if not rows:
+        return None, {}
+    campaign = rows[0]
+    items = {}
+    for row in rows:
+        if row.item_id is not None:  # None: no item asked for is this PO's
+            item = CampaignItem.from_db(
+                connection.alias,
+                ["id", "campaign_id", "quota", "units_reserved"],
+                [row.item_id, campaign.pk, row.item_quota, row.item_units_reserved],
+            )
+            item.campaign = campaign
+            items[item.pk] = item
+    for name in ("item_id", "item_quota", "item_units_reserved"):
+        delattr(campaign, name)
+    return campaign, items
 
 
 def checkout_items(*, campaign: Campaign, item_ids) -> dict[int, CampaignItem]:

@@ -4,8 +4,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,7 +20,7 @@ from preorder_shop.client import client_key, throttle
 from .exceptions import OrderError, QuotaExceeded
 from .forms import NOTE_PREFIX, CheckoutForm, OrderLookupForm, quantities_from
 from .models import Order
-from .selectors import bank_account_list_active, checkout_items, order_get_for_buyer
+from .selectors import bank_account_list_active, checkout_campaign_and_units, checkout_items, order_get_for_buyer
 from .services import (
     BuyerDetails,
     LineRequest,
@@ -51,8 +51,8 @@ def _line_note(raw: str) -> str:
     return raw.strip()[:200]
 
 
-def _checkout_lines(campaign: Campaign, data) -> list[CheckoutLine]:
-    """The lines asked for, with what they show from a few seconds ago and their units read afresh."""
+def _checkout_lines(campaign: Campaign, data, units: dict[int, CampaignItem]) -> list[CheckoutLine]:
+    """The lines asked for, with what they show from a few seconds ago and their `units` read just now."""
     quantities = quantities_from(data)
     ids = sorted(quantities)
     items, fresh = (
@@ -64,7 +64,6 @@ def _checkout_lines(campaign: Campaign, data) -> list[CheckoutLine]:
         else (checkout_items(campaign=campaign, item_ids=ids), True)
     )
     if not fresh:
-        units = _units_now(campaign, ids)
         for item_id in [item_id for item_id in items if item_id not in units]:
             del items[item_id]
         for item_id, item in items.items():
@@ -88,28 +87,6 @@ def _buyer_from(cleaned: dict) -> BuyerDetails:
         street=cleaned["street"],
         note=cleaned["note"],
     )
-
-
-def _units_now(campaign: Campaign, item_ids) -> dict[int, CampaignItem]:
-    """The items with only their units read afresh, for what was built from them a moment ago."""
-    items = CampaignItem.objects.filter(campaign=campaign, pk__in=item_ids).only("pk", "quota", "units_reserved")
-    return {item.pk: item for item in items.order_by()}
-
-
-def _units_now_with_campaign(slug: str, quantities: dict[int, int]) -> list[CheckoutLine]:
-    """For a form from the cache (built from lines on sale a few seconds ago; a seller's change drops it):
-    the lines' units and the PO's state, read afresh in one query. Empty when none is on sale in this PO."""
-    items = (
-        CampaignItem.objects.filter(campaign__slug=slug, pk__in=quantities)
-        .exclude(campaign__stage=Campaign.Stage.DRAFT)
-        .select_related("campaign")
-        .only("pk", "quota", "units_reserved", *(f"campaign__{name}" for name in REFUSAL_FIELDS))
-    )
-    return [CheckoutLine(item=item, quantity=quantities[item.pk], note="") for item in items.order_by()]
-
-
-# What a refusal reads of the PO: its state, its units, and its title and address for the message.
-REFUSAL_FIELDS = ("slug", "title", "stage", "opens_at", "closes_at", "quota_total", "units_reserved")
 
 
 def _refusal(request, campaign: Campaign, lines: list[CheckoutLine], now):
@@ -147,17 +124,20 @@ def checkout(request, slug):
     now = timezone.now()
     limited = getattr(request, "limited", False)
     key = None
+    data = request.POST if request.method == "POST" else request.GET
+    # The PO and the units of the lines asked for, read now in one query; the rest may be a few seconds old.
+    campaign, units = checkout_campaign_and_units(slug=slug, item_ids=quantities_from(data))
+    if campaign is None:
+        raise Http404
     if request.method == "GET" and not limited:
         # The same form for every buyer of these lines this minute (the pay-by time shows minutes).
         key = page_key(request, f"checkout:{slug}:{timezone.localtime(now):%Y%m%d%H%M}")
         cached = page_cached(request, key)
-        if cached is not None:
-            lines = _units_now_with_campaign(slug, quantities_from(request.GET))
-            if lines:
-                return _refusal(request, lines[0].item.campaign, lines, now) or cached
-    campaign = get_object_or_404(Campaign.objects.exclude(stage=Campaign.Stage.DRAFT), slug=slug)
-    data = request.POST if request.method == "POST" else request.GET
-    lines = _checkout_lines(campaign, data)
+        if cached is not None and units:
+            quantities = quantities_from(data)
+            lines = [CheckoutLine(item=item, quantity=quantities[item_id], note="") for item_id, item in units.items()]
+            return _refusal(request, campaign, lines, now) or cached
+    lines = _checkout_lines(campaign, data, units)
     refusal = _refusal(request, campaign, lines, now)
     if refusal is not None:
         return refusal

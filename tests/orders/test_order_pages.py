@@ -44,6 +44,27 @@ def test_checkout_without_a_quantity_goes_back_with_a_message(client, campaign):
     assert "Pilih" in response.content.decode()
 
 
+def test_the_checkout_of_a_draft_or_an_unknown_po_is_not_found_and_orders_nothing(client, campaign):
+    small = campaign.items.order_by("position").first()
+    Campaign.objects.filter(pk=campaign.pk).update(stage=Campaign.Stage.DRAFT)
+    draft = reverse("orders:checkout", args=[campaign.slug])
+    assert client.get(draft, {f"qty-{small.pk}": 1}).status_code == 404
+    assert client.post(draft, checkout_form([(small, 1)])).status_code == 404
+    unknown = reverse("orders:checkout", args=["po-yang-tidak-ada"])
+    assert client.post(unknown, checkout_form([(small, 1)])).status_code == 404
+    assert not Order.objects.exists()
+
+
+def test_a_line_of_another_po_is_left_out_of_the_checkout(client, campaign):
+    other = campaign_with_products(products=1, options={"Ukuran": ["XL"]})
+    small, theirs = campaign.items.order_by("position").first(), other.items.get()
+    response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 1), (theirs, 1)]))
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert order.campaign == campaign
+    assert list(order.lines.values_list("campaign_item", flat=True)) == [small.pk]
+
+
 def test_a_buyer_orders_and_sees_exactly_what_to_transfer(client, campaign):
     small, medium = campaign.items.order_by("position")
     response = client.post(
@@ -227,9 +248,9 @@ def test_an_order_takes_its_id_and_kode_unik_in_one_statement_before_its_rows(cl
         number for number, sql in enumerate(statements) if sql.startswith("SELECT") and "first_transfer" in sql
     ]
     if connection.vendor == "postgresql":
-        # The PO, its lines' units; the id with the codes taken; then the savepoint, the order, its line,
+        # The PO with its lines' units; the id with the kode unik; then the savepoint, the order, its line,
         # event and message, the two UPDATEs that reserve, and the savepoint's release.
-        assert len(statements) == 11 and codes_read == [2] and "nextval" in statements[2]
+        assert len(statements) == 10 and codes_read == [1] and "nextval" in statements[1]
     else:
         # SQLite numbers the order after its insert, so that takes a statement of its own.
-        assert len(statements) == 12 and codes_read == [2]
+        assert len(statements) == 11 and codes_read == [1]
