@@ -130,6 +130,10 @@ _broker_down_until = 0.0
 NUDGE_KEY = "outbox:sweep-queued"
 NUDGE_DELAY_SECONDS = 1
 NUDGE_SECONDS = 10
+# A sweep this process queued starts NUDGE_DELAY_SECONDS after it at the earliest: for a part of that (a
+# margin for the worker's clock) the process knows it waits still, and skips even asking the cache.
+OWN_SWEEP_WAITS_SECONDS = NUDGE_DELAY_SECONDS / 2
+_own_sweep_waits_until = 0.0
 
 
 def outbox_nudge() -> None:
@@ -137,10 +141,11 @@ def outbox_nudge() -> None:
 
     A broker outage must not reach the buyer: beat's sweep catches up.
     """
-    global _broker_down_until
+    global _broker_down_until, _own_sweep_waits_until
     from .tasks import messages_deliver_due_task
 
-    if time.monotonic() < _broker_down_until:
+    now = time.monotonic()
+    if now < _broker_down_until or now < _own_sweep_waits_until:
         return
     try:
         if not cache.add(NUDGE_KEY, 1, NUDGE_SECONDS):
@@ -153,9 +158,13 @@ def outbox_nudge() -> None:
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         outbox_nudge_clear()
         logger.warning("Could not enqueue the message sweep; beat will run it.", exc_info=True)
+    else:
+        _own_sweep_waits_until = now + OWN_SWEEP_WAITS_SECONDS
 
 
 def outbox_nudge_clear() -> None:
+    global _own_sweep_waits_until
+    _own_sweep_waits_until = 0.0
     try:
         cache.delete(NUDGE_KEY)
     except Exception:  # noqa: BLE001 - the mark lapses on its own

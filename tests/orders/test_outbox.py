@@ -256,6 +256,30 @@ def test_orders_placed_while_a_sweep_waits_in_the_queue_nudge_it_once(
     assert len(queued) == 2
 
 
+def test_a_process_that_just_queued_a_sweep_nudges_without_asking_the_cache(campaign, monkeypatch):
+    from django.core.cache import cache
+
+    import orders.outbox
+
+    queued, asked = [], []
+    monkeypatch.setattr(messages_deliver_due_task, "apply_async", lambda *args, **kwargs: queued.append(kwargs))
+    cache_add = cache.add
+    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: asked.append(args) or cache_add(*args, **kwargs))
+    for _ in range(3):
+        orders.outbox.outbox_nudge()
+    assert len(asked) == 1 and len(queued) == 1  # the sweep it queued has not started: it takes them all
+    assert queued[0]["countdown"] > orders.outbox.OWN_SWEEP_WAITS_SECONDS
+
+    # Past that while the process asks the cache again: another process's sweep may have started meanwhile.
+    monkeypatch.setattr(orders.outbox, "_own_sweep_waits_until", 0.0)
+    orders.outbox.outbox_nudge()
+    assert len(asked) == 2 and len(queued) == 1  # the mark is still there: the sweep waits
+    # A sweep that starts in this process clears what it knows too.
+    messages_deliver_due_task()
+    orders.outbox.outbox_nudge()
+    assert len(asked) == 3 and len(queued) == 2
+
+
 def test_a_nudge_that_cannot_reach_the_broker_leaves_no_mark_behind(campaign, monkeypatch):
     from django.core.cache import cache
 
