@@ -408,7 +408,8 @@ def _check_open_and_plan(campaign: Campaign, payment_plan: str, now: datetime.da
 
 
 def _order_id_and_unique_code(first_payment_idr: int, order_id: int | None) -> tuple[int | None, int]:
-    """The order's id and a kode unik no unpaid order at this amount uses, in one round trip on PostgreSQL.
+    """The order's id and a kode unik no unpaid order at this amount uses, in one round trip on PostgreSQL
+    but when the amount is crowded.
 
     The id comes from PostgreSQL's sequence (None on SQLite, where the insert
     numbers the order), read with the code, so that the insert is the
@@ -416,12 +417,13 @@ def _order_id_and_unique_code(first_payment_idr: int, order_id: int | None) -> t
     when they are all taken, a free one from all those taken; when every
     three-digit code is taken, a few four-digit ones, and only then all the
     four-digit ones. Once the three-digit codes at an amount were all found
-    taken, this process skips reading them for UNIQUE_CODE_FULL_SECONDS.
+    taken, this process tries four-digit ones with the first few for
+    UNIQUE_CODE_FULL_SECONDS and skips reading the 999.
     """
     three_digit, four_digit = _unique_code_candidates(tier=0), _unique_code_candidates(tier=1)
     scan_three_digit = not _three_digit_codes_full(first_payment_idr)
+    candidates = three_digit if scan_three_digit else three_digit + four_digit
     if connection.vendor == "postgresql":
-        (low0, high0), (low1, high1) = UNIQUE_CODE_TIERS
         with connection.cursor() as cursor:
             cursor.execute(
                 ORDER_ID_AND_UNIQUE_CODE_SQL,
@@ -430,24 +432,14 @@ def _order_id_and_unique_code(first_payment_idr: int, order_id: int | None) -> t
                     "table": Order._meta.db_table,
                     "base": first_payment_idr,
                     "status": Status.PENDING_PAYMENT,
-                    "three_digit": three_digit,
-                    "four_digit": four_digit,
-                    "scan_three_digit": scan_three_digit,
-                    "low0": low0,
-                    "high0": high0,
-                    "low1": low1,
-                    "high1": high1,
+                    "candidates": candidates,
                 },
             )
             order_id, code = cursor.fetchone()
     else:
-        code = _unique_code_free(first_payment_idr, three_digit, _amounts_taken(first_payment_idr, three_digit))
-        if code is None and scan_three_digit:
-            code = _unique_code_scan(first_payment_idr, tier=0)
-        if code is None:
-            code = _unique_code_free(first_payment_idr, four_digit, _amounts_taken(first_payment_idr, four_digit))
-        if code is None:
-            code = _unique_code_scan(first_payment_idr, tier=1)
+        code = _unique_code_free(first_payment_idr, candidates, _amounts_taken(first_payment_idr, candidates))
+    if code is None:
+        code = _unique_code_crowded(first_payment_idr, scan_three_digit, four_digit if scan_three_digit else [])
     if code is None:
         raise InvalidOrder(_("Too many unpaid orders share this amount right now; please try again in a few minutes."))
     if code > UNIQUE_CODE_TIERS[0][1] and scan_three_digit:
@@ -471,18 +463,21 @@ def _three_digit_codes_full(first_payment_idr: int) -> bool:
     return False
 
 
-# One statement that stops at the first step giving a code (COALESCE evaluates only what it needs): a few
-# random three-digit codes, each looked up in the unpaid amounts' unique index (a subquery per code: the
-# planner cannot turn it into a scan of every unpaid order, whatever its statistics say); a free
-# three-digit code, from those taken (at most 999 read in the index; skipped when known to be all taken); a
-# few random four-digit codes; a free four-digit code, from those taken.
+# The first of a few codes (random) that no unpaid order at this amount uses, each looked up in the unpaid
+# amounts' unique index by a subquery of its own: the planner cannot turn that into a scan of every unpaid
+# order, whatever its statistics say.
 ORDER_ID_AND_UNIQUE_CODE_SQL = """SELECT
   COALESCE(%(order_id)s, nextval(pg_get_serial_sequence(%(table)s, 'id'))),
-  COALESCE(
-    (SELECT code FROM unnest(%(three_digit)s::integer[]) AS tried(code)
-     WHERE (SELECT true FROM orders_order WHERE status = %(status)s
-            AND first_transfer_idr = %(base)s + code) IS NULL
-     LIMIT 1),
+  (SELECT code FROM unnest(%(candidates)s::integer[]) AS tried(code)
+   WHERE (SELECT true FROM orders_order WHERE status = %(status)s AND first_transfer_idr = %(base)s + code) IS NULL
+   LIMIT 1)
+"""
+
+# For a crowded amount, one statement that stops at the first step giving a code (COALESCE evaluates only
+# what it needs): a free three-digit code, from those taken (at most 999 read in the index; skipped when
+# known to be all taken); a few four-digit codes (none when tried already); a free four-digit code, from
+# those taken.
+UNIQUE_CODE_CROWDED_SQL = """SELECT COALESCE(
     (SELECT code FROM generate_series(%(low0)s, %(high0)s) AS free(code)
      WHERE %(scan_three_digit)s
        AND NOT EXISTS (SELECT 1 FROM orders_order WHERE status = %(status)s
@@ -499,6 +494,35 @@ ORDER_ID_AND_UNIQUE_CODE_SQL = """SELECT
                        AND first_transfer_idr = %(base)s + code)
      ORDER BY random() LIMIT 1))
 """
+
+
+def _unique_code_crowded(first_payment_idr: int, scan_three_digit: bool, four_digit: list[int]) -> int | None:
+    """For when the first few codes were all taken: a free three-digit code while any is left (unless
+    `scan_three_digit` is false), then a four-digit one (`four_digit` first, before all those taken are
+    read); None when every code is taken."""
+    if connection.vendor == "postgresql":
+        (low0, high0), (low1, high1) = UNIQUE_CODE_TIERS
+        with connection.cursor() as cursor:
+            cursor.execute(
+                UNIQUE_CODE_CROWDED_SQL,
+                {
+                    "base": first_payment_idr,
+                    "status": Status.PENDING_PAYMENT,
+                    "scan_three_digit": scan_three_digit,
+                    "four_digit": four_digit,
+                    "low0": low0,
+                    "high0": high0,
+                    "low1": low1,
+                    "high1": high1,
+                },
+            )
+            return cursor.fetchone()[0]
+    code = _unique_code_scan(first_payment_idr, tier=0) if scan_three_digit else None
+    if code is None and four_digit:
+        code = _unique_code_free(first_payment_idr, four_digit, _amounts_taken(first_payment_idr, four_digit))
+    if code is None:
+        code = _unique_code_scan(first_payment_idr, tier=1)
+    return code
 
 
 def _is_transfer_amount_clash(error: IntegrityError) -> bool:
