@@ -152,14 +152,14 @@ def outbox_nudge() -> None:
             return  # a sweep is queued and has not started: it takes this message too
     except Exception:  # noqa: BLE001 - without the cache every message nudges, as before
         logger.warning("Could not mark the sweep as queued; nudging anyway.", exc_info=True)
+    # Before queuing: a sweep run at once (tasks run eagerly) clears it again as it starts.
+    _own_sweep_waits_until = now + OWN_SWEEP_WAITS_SECONDS
     try:
         messages_deliver_due_task.apply_async(kwargs={"nudged": True}, countdown=NUDGE_DELAY_SECONDS, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure is the sweep's to repair
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         outbox_nudge_clear()
         logger.warning("Could not enqueue the message sweep; beat will run it.", exc_info=True)
-    else:
-        _own_sweep_waits_until = now + OWN_SWEEP_WAITS_SECONDS
 
 
 def outbox_nudge_clear() -> None:
