@@ -28,6 +28,7 @@ from .exceptions import (
 )
 from .models import Order, OrderEvent, OrderLine
 from .outbox import message_queue
+from .prepared import execute_prepared
 from .selectors import checkout_items
 
 Status = Order.Status
@@ -673,13 +674,25 @@ def _campaign_reserve(*, campaign: Campaign, units: int, now: datetime.datetime)
     table = Campaign._meta.db_table
     moment = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET units_reserved = units_reserved + %s"  # noqa: S608 - names from the model
-            " WHERE id = %s AND stage = %s AND opens_at <= %s AND closes_at > %s"
-            " AND (quota_total IS NULL OR units_reserved + %s <= quota_total)"
-            f" RETURNING units_reserved, quota_total, {', '.join(ORDER_TERMS)}",
-            [units, campaign.pk, Campaign.Stage.PUBLISHED, moment, moment, units],
-        )
+        if connection.vendor == "postgresql":
+            execute_prepared(
+                cursor,
+                "campaign_reserve",
+                ["integer", "bigint", "text", "timestamptz"],
+                f"UPDATE {table} SET units_reserved = units_reserved + $1"  # noqa: S608 - names from the model
+                " WHERE id = $2 AND stage = $3 AND opens_at <= $4 AND closes_at > $4"
+                " AND (quota_total IS NULL OR units_reserved + $1 <= quota_total)"
+                f" RETURNING units_reserved, quota_total, {', '.join(ORDER_TERMS)}",
+                [units, campaign.pk, Campaign.Stage.PUBLISHED, moment],
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {table} SET units_reserved = units_reserved + %s"  # noqa: S608 - names from the model
+                " WHERE id = %s AND stage = %s AND opens_at <= %s AND closes_at > %s"
+                " AND (quota_total IS NULL OR units_reserved + %s <= quota_total)"
+                f" RETURNING units_reserved, quota_total, {', '.join(ORDER_TERMS)}",
+                [units, campaign.pk, Campaign.Stage.PUBLISHED, moment, moment, units],
+            )
         row = cursor.fetchone()
     if row is None:
         current = Campaign.objects.get(pk=campaign.pk)
@@ -706,15 +719,31 @@ def _items_reserve(*, campaign: Campaign, wanted: dict[int, LineRequest], catalo
     item_table, variant_table = CampaignItem._meta.db_table, CampaignItem.variant.field.related_model._meta.db_table
     product_table = CampaignItem.variant.field.related_model.product.field.related_model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {item_table} SET units_reserved = units_reserved + CASE id {per_item} END"  # noqa: S608
-            f" WHERE campaign_id = %s AND id IN ({', '.join(['%s'] * len(ids))})"
-            f" AND (quota IS NULL OR units_reserved + CASE id {per_item} END <= quota)"
-            f" AND variant_id IN (SELECT v.id FROM {variant_table} v JOIN {product_table} p ON p.id = v.product_id"
-            " WHERE v.is_active AND p.is_active)"
-            " RETURNING id, price_idr, units_reserved, quota",
-            [*quantities, campaign.pk, *ids, *quantities],
-        )
+        if connection.vendor == "postgresql":
+            # One shape for any number of lines (arrays of ids and quantities), so that it is prepared once.
+            execute_prepared(
+                cursor,
+                "items_reserve",
+                ["bigint[]", "integer[]", "bigint"],
+                f"UPDATE {item_table} i SET units_reserved = i.units_reserved + wanted.quantity"  # noqa: S608
+                " FROM unnest($1, $2) AS wanted(id, quantity)"
+                " WHERE i.id = wanted.id AND i.campaign_id = $3"
+                " AND (i.quota IS NULL OR i.units_reserved + wanted.quantity <= i.quota)"
+                f" AND i.variant_id IN (SELECT v.id FROM {variant_table} v JOIN {product_table} p"
+                " ON p.id = v.product_id WHERE v.is_active AND p.is_active)"
+                " RETURNING i.id, i.price_idr, i.units_reserved, i.quota",
+                [ids, [wanted[item_id].quantity for item_id in ids], campaign.pk],
+            )
+        else:
+            cursor.execute(
+                f"UPDATE {item_table} SET units_reserved = units_reserved + CASE id {per_item} END"  # noqa: S608
+                f" WHERE campaign_id = %s AND id IN ({', '.join(['%s'] * len(ids))})"
+                f" AND (quota IS NULL OR units_reserved + CASE id {per_item} END <= quota)"
+                f" AND variant_id IN (SELECT v.id FROM {variant_table} v JOIN {product_table} p"
+                " ON p.id = v.product_id WHERE v.is_active AND p.is_active)"
+                " RETURNING id, price_idr, units_reserved, quota",
+                [*quantities, campaign.pk, *ids, *quantities],
+            )
         rows = cursor.fetchall()
     prices = {item_id: price for item_id, price, _reserved, _quota in rows}
     if any(reserved == quota for _id, _price, reserved, quota in rows):

@@ -243,7 +243,8 @@ def test_an_order_takes_its_id_and_kode_unik_in_one_statement_before_its_rows(cl
     with CaptureQueriesContext(connection) as queries:
         response = client.post(url, checkout_form([(small, 1)]))
     assert response.status_code == 302
-    statements = [query["sql"] for query in queries]
+    # A connection prepares the two locked UPDATEs once (orders/prepared.py): whichever test runs first.
+    statements = [query["sql"] for query in queries if not query["sql"].startswith("PREPARE ")]
     codes_read = [
         number for number, sql in enumerate(statements) if sql.startswith("SELECT") and "first_transfer" in sql
     ]
