@@ -467,34 +467,40 @@ def _three_digit_codes_full(first_payment_idr: int) -> bool:
 # The first of a few codes (random) that no unpaid order at this amount uses, each looked up in the unpaid
 # amounts' unique index by a subquery of its own: the planner cannot turn that into a scan of every unpaid
 # order, whatever its statistics say.
+def _first_free_of(codes: str) -> str:
+    return (
+        f"(SELECT code FROM unnest(%({codes})s::integer[]) AS tried(code)"
+        " WHERE (SELECT true FROM orders_order WHERE status = %(status)s AND first_transfer_idr = %(base)s + code)"
+        " IS NULL LIMIT 1)"
+    )
+
+
 ORDER_ID_AND_UNIQUE_CODE_SQL = """SELECT
   COALESCE(%(order_id)s, nextval(pg_get_serial_sequence(%(table)s, 'id'))),
-  (SELECT code FROM unnest(%(candidates)s::integer[]) AS tried(code)
-   WHERE (SELECT true FROM orders_order WHERE status = %(status)s AND first_transfer_idr = %(base)s + code) IS NULL
-   LIMIT 1)
-"""
+  """ + _first_free_of("candidates")
 
 # For a crowded amount, one statement that stops at the first step giving a code (COALESCE evaluates only
 # what it needs): a free three-digit code, from those taken (at most 999 read in the index; skipped when
 # known to be all taken); a few four-digit codes (none when tried already); a free four-digit code, from
 # those taken.
-UNIQUE_CODE_CROWDED_SQL = """SELECT COALESCE(
+UNIQUE_CODE_CROWDED_SQL = (
+    """SELECT COALESCE(
     (SELECT code FROM generate_series(%(low0)s, %(high0)s) AS free(code)
      WHERE %(scan_three_digit)s
        AND NOT EXISTS (SELECT 1 FROM orders_order WHERE status = %(status)s
                        AND first_transfer_idr BETWEEN %(base)s + %(low0)s AND %(base)s + %(high0)s
                        AND first_transfer_idr = %(base)s + code)
      ORDER BY random() LIMIT 1),
-    (SELECT code FROM unnest(%(four_digit)s::integer[]) AS tried(code)
-     WHERE (SELECT true FROM orders_order WHERE status = %(status)s
-            AND first_transfer_idr = %(base)s + code) IS NULL
-     LIMIT 1),
+    """
+    + _first_free_of("four_digit")
+    + """,
     (SELECT code FROM generate_series(%(low1)s, %(high1)s) AS free(code)
      WHERE NOT EXISTS (SELECT 1 FROM orders_order WHERE status = %(status)s
                        AND first_transfer_idr BETWEEN %(base)s + %(low1)s AND %(base)s + %(high1)s
                        AND first_transfer_idr = %(base)s + code)
      ORDER BY random() LIMIT 1))
 """
+)
 
 
 def _unique_code_crowded(first_payment_idr: int, scan_three_digit: bool, four_digit: list[int]) -> int | None:
@@ -714,8 +720,6 @@ def _items_reserve(*, campaign: Campaign, wanted: dict[int, LineRequest], catalo
     Raises InvalidOrder (a variant no longer sold) or QuotaExceeded, rolling the order back.
     """
     ids = sorted(wanted)
-    per_item = " ".join("WHEN %s THEN %s" for _id in ids)
-    quantities = [value for item_id in ids for value in (item_id, wanted[item_id].quantity)]
     item_table, variant_table = CampaignItem._meta.db_table, CampaignItem.variant.field.related_model._meta.db_table
     product_table = CampaignItem.variant.field.related_model.product.field.related_model._meta.db_table
     with connection.cursor() as cursor:
@@ -735,6 +739,8 @@ def _items_reserve(*, campaign: Campaign, wanted: dict[int, LineRequest], catalo
                 [ids, [wanted[item_id].quantity for item_id in ids], campaign.pk],
             )
         else:
+            per_item = " ".join("WHEN %s THEN %s" for _id in ids)
+            quantities = [value for item_id in ids for value in (item_id, wanted[item_id].quantity)]
             cursor.execute(
                 f"UPDATE {item_table} SET units_reserved = units_reserved + CASE id {per_item} END"  # noqa: S608
                 f" WHERE campaign_id = %s AND id IN ({', '.join(['%s'] * len(ids))})"

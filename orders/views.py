@@ -51,9 +51,10 @@ def _line_note(raw: str) -> str:
     return raw.strip()[:200]
 
 
-def _checkout_lines(campaign: Campaign, data, units: dict[int, CampaignItem]) -> list[CheckoutLine]:
+def _checkout_lines(
+    campaign: Campaign, data, quantities: dict[int, int], units: dict[int, CampaignItem]
+) -> list[CheckoutLine]:
     """The lines asked for, with what they show from a few seconds ago and their `units` read just now."""
-    quantities = quantities_from(data)
     ids = sorted(quantities)
     items, fresh = (
         cached_data(
@@ -126,7 +127,8 @@ def checkout(request, slug):
     key = None
     data = request.POST if request.method == "POST" else request.GET
     # The PO and the units of the lines asked for, read now in one query; the rest may be a few seconds old.
-    campaign, units = checkout_campaign_and_units(slug=slug, item_ids=quantities_from(data))
+    quantities = quantities_from(data)
+    campaign, units = checkout_campaign_and_units(slug=slug, item_ids=quantities)
     if campaign is None:
         raise Http404
     if request.method == "GET" and not limited:
@@ -134,10 +136,9 @@ def checkout(request, slug):
         key = page_key(request, f"checkout:{slug}:{timezone.localtime(now):%Y%m%d%H%M}")
         cached = page_cached(request, key)
         if cached is not None and units:
-            quantities = quantities_from(data)
             lines = [CheckoutLine(item=item, quantity=quantities[item_id], note="") for item_id, item in units.items()]
             return _refusal(request, campaign, lines, now) or cached
-    lines = _checkout_lines(campaign, data, units)
+    lines = _checkout_lines(campaign, data, quantities, units)
     refusal = _refusal(request, campaign, lines, now)
     if refusal is not None:
         return refusal
