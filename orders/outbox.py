@@ -51,6 +51,48 @@ def retry_delay(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
+def message_build(
+    *,
+    kind: str,
+    key: str,
+    now: datetime.datetime,
+    order: Order | None = None,
+    params: dict | None = None,
+    audience: str = Message.Audience.BUYER,
+    to_email: str | None = None,
+    to_phone: str | None = None,
+    language: str | None = None,
+) -> Message:
+    """The message for `key`, not written yet: write it in the caller's transaction and call
+    `message_written` (message_queue does both)."""
+    if kind not in RENDERERS:
+        raise ValueError(f"No renderer for message kind {kind!r}.")
+    if audience == Message.Audience.BUYER and order is not None:
+        to_email = order.email if to_email is None else to_email
+        to_phone = order.phone if to_phone is None else to_phone
+        language = language or order.language
+    return Message(
+        key=key,
+        kind=kind,
+        audience=audience,
+        order=order,
+        to_email=to_email or "",
+        to_phone=to_phone or "",
+        language=language or settings.LANGUAGE_CODE,
+        params=params or {},
+        status=Message.Status.PENDING if to_email else Message.Status.NO_EMAIL,
+        # Delivery runs on the real clock, whatever `now` a job or test passes.
+        next_attempt_at=timezone.now(),
+        created_at=now,
+    )
+
+
+def message_written(message: Message) -> None:
+    """After a new message's row went in: its delivery is nudged once the transaction commits."""
+    if message.status == Message.Status.PENDING:
+        transaction.on_commit(outbox_nudge)
+
+
 def message_queue(
     *,
     kind: str,
@@ -69,32 +111,27 @@ def message_queue(
     `new`: the caller knows no row has this key yet (a key naming an order just
     created), so it is inserted without looking first.
     """
-    if kind not in RENDERERS:
-        raise ValueError(f"No renderer for message kind {kind!r}.")
-    if audience == Message.Audience.BUYER and order is not None:
-        to_email = order.email if to_email is None else to_email
-        to_phone = order.phone if to_phone is None else to_phone
-        language = language or order.language
-    lookup = Message.objects.create if new else None
-    defaults = {
-        "kind": kind,
-        "audience": audience,
-        "order": order,
-        "to_email": to_email or "",
-        "to_phone": to_phone or "",
-        "language": language or settings.LANGUAGE_CODE,
-        "params": params or {},
-        "status": Message.Status.PENDING if to_email else Message.Status.NO_EMAIL,
-        # Delivery runs on the real clock, whatever `now` a job or test passes.
-        "next_attempt_at": timezone.now(),
-        "created_at": now,
-    }
-    if lookup is not None:
-        message, created = lookup(key=key, **defaults), True
+    message = message_build(
+        kind=kind,
+        key=key,
+        now=now,
+        order=order,
+        params=params,
+        audience=audience,
+        to_email=to_email,
+        to_phone=to_phone,
+        language=language,
+    )
+    if new:
+        message.save(force_insert=True)
     else:
+        defaults = {field.attname: getattr(message, field.attname) for field in Message._meta.concrete_fields}
+        for name in ("id", "key"):
+            defaults.pop(name)
         message, created = Message.objects.get_or_create(key=key, defaults=defaults)
-    if created and message.status == Message.Status.PENDING:
-        transaction.on_commit(outbox_nudge)
+        if not created:
+            return message
+    message_written(message)
     return message
 
 
