@@ -26,31 +26,29 @@ logger = logging.getLogger(__name__)
 VERSION_KEY = "pages:version"
 
 
-def _version() -> int:
-    try:
-        return cache.get(VERSION_KEY) or 0
-    except Exception:  # noqa: BLE001 - no cache: no cached pages
-        return -1
+class PageKey(str):
+    """A cache key of what buyers read; `version` is the pages' version read with it (None: not yet,
+    -1: no cache), which what is stored under it is marked with."""
+
+    version: int | None = None
 
 
-def page_key(request, name: str) -> str | None:
+def page_key(request, name: str) -> PageKey | None:
     """The cache key of page `name` as this request shows it (language, host, path); None: do not cache."""
-    version = _version()
-    if version < 0 or not settings.PAGE_CACHE_SECONDS:
+    if not settings.PAGE_CACHE_SECONDS:
         return None
     path = request.get_full_path()
     if len(path) > 500:
         return None
-    return f"pages:{name}:{translation.get_language()}:{request.get_host()}:{path}:{version}"
+    return PageKey(f"pages:{name}:{translation.get_language()}:{request.get_host()}:{path}")
 
 
 def cached_data(name: str, build) -> tuple[object, bool]:
     """(`build()`, True) or what it gave a few seconds ago, (value, False): kept like a page, for
     PAGE_CACHE_SECONDS and until the seller's next change."""
-    version = _version()
-    if version < 0 or not settings.PAGE_CACHE_SECONDS:
+    if not settings.PAGE_CACHE_SECONDS:
         return build(), True
-    key = f"pages:{name}:{version}"
+    key = PageKey(f"pages:{name}")
     value = page_get(key)
     if value is not None:
         return value, False
@@ -59,21 +57,31 @@ def cached_data(name: str, build) -> tuple[object, bool]:
     return value, True
 
 
-def page_get(key: str | None):
+def page_get(key: PageKey | None):
+    """What `key` holds for the pages' current version, or None; the version and the value are read in
+    one round trip, and the version is kept on `key` for storing."""
     if key is None:
         return None
     try:
-        return cache.get(key)
+        found = cache.get_many([VERSION_KEY, key])
     except Exception:  # noqa: BLE001
         logger.warning("Page cache unreachable; rendering afresh.", exc_info=True)
+        key.version = -1
         return None
+    key.version = found.get(VERSION_KEY) or 0
+    stored = found.get(key)
+    if stored is not None and stored[0] == key.version:
+        return stored[1]
+    return None
 
 
-def page_set(key: str | None, value) -> None:
-    if key is None:
+def page_set(key: PageKey | None, value) -> None:
+    """Keep `value` under `key` for the version read with it (one changed since is not overwritten by an
+    older one: the next read sees the mark differ)."""
+    if key is None or key.version is None or key.version < 0:
         return
     try:
-        cache.set(key, value, settings.PAGE_CACHE_SECONDS)
+        cache.set(key, (key.version, value), settings.PAGE_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
         logger.warning("Page cache unreachable; not storing.", exc_info=True)
 
@@ -106,7 +114,7 @@ MESSAGES_MARK = "<!--messages-->"
 PROXY_CACHE_HEADER = "X-Accel-Expires"
 
 
-def page_cached(request, key: str | None) -> HttpResponse | None:
+def page_cached(request, key: PageKey | None) -> HttpResponse | None:
     """The cached page for `key` as this visitor sees it (their CSRF token, their messages), or None."""
     html = page_get(key)
     if html is None:
@@ -114,7 +122,7 @@ def page_cached(request, key: str | None) -> HttpResponse | None:
     return _for_visitor(request, html)
 
 
-def page_store(request, key: str | None, render_page) -> HttpResponse:
+def page_store(request, key: PageKey | None, render_page) -> HttpResponse:
     """Render the page with `render_page(csrf_token)`, store it under `key`, and answer it to this visitor."""
     if key is None:
         return HttpResponse(render_page(None))
@@ -123,7 +131,7 @@ def page_store(request, key: str | None, render_page) -> HttpResponse:
     return _for_visitor(request, html)
 
 
-def whole_page(request, key: str | None, render_page) -> HttpResponse:
+def whole_page(request, key: PageKey | None, render_page) -> HttpResponse:
     """The whole page for `key` from the cache, or rendered by `render_page(csrf_token)` and stored.
 
     A page is the same for every visitor but for the CSRF token in its forms

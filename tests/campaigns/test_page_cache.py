@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.services import campaign_update_post
-from catalog.page_cache import CSRF_PLACEHOLDER, pages_changed
+from catalog.page_cache import CSRF_PLACEHOLDER, page_key, pages_changed, whole_page
 from orders.models import BankAccount, Order
 from tests.factories import campaign_with_products, checkout_form, place_order
 
@@ -198,3 +198,42 @@ def test_a_page_with_a_form_or_a_message_for_its_visitor_is_never_for_a_proxy(cl
 def test_no_proxy_keeps_a_page_when_the_setting_is_off(client, campaign, settings):
     settings.PROXY_CACHE_SECONDS = 0
     assert "X-Accel-Expires" not in client.get(campaign.get_absolute_url())
+
+
+def test_a_cached_page_and_the_pages_version_are_one_read_of_the_cache(client, campaign, monkeypatch):
+    url = campaign.get_absolute_url()
+    client.get(url)
+    reads, inside = [], []
+
+    def counted(name, real):
+        def read(*args, **kwargs):
+            if not inside:  # the shop's own calls, not those a backend's get_many makes of its get
+                reads.append(name)
+            inside.append(name)
+            try:
+                return real(*args, **kwargs)
+            finally:
+                inside.pop()
+
+        return read
+
+    for name in ("get", "get_many"):
+        monkeypatch.setattr(cache, name, counted(name, getattr(cache, name)))
+    again = client.get(url)
+    assert again.status_code == 200 and "PO Tas Lukis" in again.content.decode()
+    assert reads == ["get_many"]
+
+
+def test_a_page_rendered_while_the_seller_changed_something_is_not_served_after(rf, campaign):
+    request = rf.get("/")
+    key = page_key(request, "test-race")
+
+    def render_while_changing(_csrf_token):
+        pages_changed()  # the seller's change commits while this page is rendered from what was read before
+        return "before the change"
+
+    assert whole_page(request, key, render_while_changing).content == b"before the change"
+    again = whole_page(request, page_key(request, "test-race"), lambda _csrf_token: "after the change")
+    assert again.content == b"after the change"
+    third = whole_page(request, page_key(request, "test-race"), lambda _csrf_token: "rendered a third time")
+    assert third.content == b"after the change"  # kept, once rendered from what is now
