@@ -10,7 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import BankAccount, Message, Order
-from .outbox import message_renderer
+from .outbox import message_renderer, sweep_shared
 
 
 def order_url(order: Order) -> str:
@@ -26,7 +26,7 @@ def order_message_render(
             **(extra_context or {}),
             "order": order,
             "lines": list(order.lines.all()),
-            "bank_accounts": list(BankAccount.objects.filter(is_active=True)),
+            "bank_accounts": sweep_shared("bank_accounts", lambda: list(BankAccount.objects.filter(is_active=True))),
             "order_url": order_url(order),
             "SHOP_NAME": settings.SHOP_NAME,
         }

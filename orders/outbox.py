@@ -9,6 +9,7 @@ transient errors with backoff up to a cap, after which the seller sees it
 in admin with its error.
 """
 
+import contextvars
 import datetime
 import logging
 import time
@@ -44,6 +45,20 @@ def message_renderer(kind: str, label: str = ""):
         return function
 
     return register
+
+
+# What every message of one sweep reads alike (the bank accounts): read once per sweep, see sweep_shared.
+_sweep_shared: contextvars.ContextVar[dict | None] = contextvars.ContextVar("outbox_sweep_shared", default=None)
+
+
+def sweep_shared(name: str, build: Callable[[], object]):
+    """`build()`, read once for all the messages of the sweep running now (each time outside a sweep)."""
+    shared = _sweep_shared.get()
+    if shared is None:
+        return build()
+    if name not in shared:
+        shared[name] = build()
+    return shared[name]
 
 
 def retry_delay(attempts: int) -> datetime.timedelta:
@@ -324,9 +339,17 @@ def messages_deliver_due(
     takeable = Q(status=Message.Status.PENDING, next_attempt_at__lte=now) | Q(
         status=Message.Status.SENDING, claim_token__startswith=prefix
     )
-    started = time.monotonic()
+    until = time.monotonic() + budget_seconds
+    shared = _sweep_shared.set({})  # what the messages' texts share (the bank accounts) is read once
+    try:
+        return _batches_deliver(takeable, prefix, now, batch, until)
+    finally:
+        _sweep_shared.reset(shared)
+
+
+def _batches_deliver(takeable: Q, prefix: str, now: datetime.datetime, batch: int, until: float) -> int:
     sent, last_pk = 0, 0
-    while time.monotonic() - started < budget_seconds:
+    while time.monotonic() < until:
         due = Message.objects.filter(takeable, pk__gt=last_pk).order_by("pk").values("pk")[:batch]
         claimed = Message.objects.filter(takeable, pk__in=Subquery(due)).update(
             status=Message.Status.SENDING,
