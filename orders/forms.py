@@ -32,6 +32,19 @@ def quantities_from(data) -> dict[int, int]:
     return quantities
 
 
+class FixedChoiceField(forms.ChoiceField):
+    """A ChoiceField whose choices no form changes: a form's copy of it shares them.
+
+    Every form deep-copies its fields; copying the 38 provinces with their lazy
+    labels cost more than the rest of the checkout form together.
+    """
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
 class CheckoutForm(forms.Form):
     payment_plan = forms.ChoiceField(label=_("How do you want to pay?"), widget=forms.RadioSelect)
     buyer_name = forms.CharField(
@@ -49,7 +62,7 @@ class CheckoutForm(forms.Form):
         help_text=_("Your order link is sent here. Without it, the seller sends you news on WhatsApp."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    province = forms.ChoiceField(
+    province = FixedChoiceField(
         label=_("Province"),
         choices=[("", _("Choose your province")), *PROVINCE_CHOICES],
         widget=forms.Select(attrs={"autocomplete": "address-level1", "data-province": ""}),

@@ -85,3 +85,26 @@ def _insert_statement(db, shape) -> tuple[list[list], list[str], str]:
         parts.append(insert if index == len(shape) - 1 else f"rows_{index} AS ({insert})")
     sql = f"WITH {', '.join(parts[:-1])} {parts[-1]}" if len(parts) > 1 else parts[0]
     return fields_per_group, argument_types, sql
+
+
+def model_from_values(model: type[Model], values) -> Model:
+    """An instance of `model` from its concrete fields' values as a cursor read them (in field order),
+    converted as the ORM converts them (JSON, and SQLite's dates)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    converters = _converters.get(model)
+    if converters is None:
+        converters = _converters[model] = []
+        for index, field in enumerate(model._meta.concrete_fields):
+            column = field.get_col(model._meta.db_table)
+            functions = [*db.ops.get_db_converters(column), *field.get_db_converters(db)]
+            if functions:
+                converters.append((index, column, functions))
+    values = list(values)
+    for index, column, functions in converters:
+        for function in functions:
+            values[index] = function(values[index], column, db)
+    return model.from_db(db.alias, [field.attname for field in model._meta.concrete_fields], values)
+
+
+# model -> [(index, column, converters)] for the fields whose values the ORM converts; built once per process.
+_converters: dict[type[Model], list] = {}

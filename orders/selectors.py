@@ -1,4 +1,5 @@
 import datetime
+import functools
 from dataclasses import dataclass
 
 from django.db import connection
@@ -9,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from campaigns.models import Campaign, CampaignItem, CampaignUpdate
 
 from .models import BankAccount, Order, OrderEvent, OrderLine
+from .prepared import execute_prepared, model_from_values
 
 Status = Order.Status
 UNPAID = (Status.PENDING_PAYMENT,)
@@ -36,34 +38,62 @@ def checkout_campaign_and_units(*, slug: str, item_ids) -> tuple[Campaign | None
     """The PO at `slug` unless a draft, every field read now, and its items among `item_ids` with their units
     only (quota, units reserved; the rest is loaded if asked for): one query, checkout's first.
     (None, {}) when there is no such PO."""
-    quote = connection.ops.quote_name
     ids = [int(item_id) for item_id in item_ids] or [0]  # no item has id 0
-    rows = list(
-        Campaign.objects.raw(
-            f"SELECT c.*, i.{quote('id')} AS item_id, i.{quote('quota')} AS item_quota, "
-            f"i.{quote('units_reserved')} AS item_units_reserved "
-            f"FROM {quote(Campaign._meta.db_table)} c LEFT JOIN {quote(CampaignItem._meta.db_table)} i "
-            f"ON i.{quote('campaign_id')} = c.{quote('id')} AND i.{quote('id')} IN ({', '.join(['%s'] * len(ids))}) "
-            f"WHERE c.{quote('slug')} = %s AND c.{quote('stage')} <> %s",
-            [*ids, slug, Campaign.Stage.DRAFT],
+    if connection.vendor == "postgresql":
+        fields = Campaign._meta.concrete_fields
+        with connection.cursor() as cursor:
+            execute_prepared(
+                cursor, "checkout_campaign", *_checkout_campaign_statement(), [ids, slug, Campaign.Stage.DRAFT]
+            )
+            rows = cursor.fetchall()
+        if not rows:
+            return None, {}
+        campaign = model_from_values(Campaign, rows[0][: len(fields)])
+        units = [row[len(fields) :] for row in rows]
+    else:
+        quote = connection.ops.quote_name
+        found = list(
+            Campaign.objects.raw(
+                f"SELECT c.*, i.{quote('id')} AS item_id, i.{quote('quota')} AS item_quota, "
+                f"i.{quote('units_reserved')} AS item_units_reserved "
+                f"FROM {quote(Campaign._meta.db_table)} c LEFT JOIN {quote(CampaignItem._meta.db_table)} i "
+                f"ON i.{quote('campaign_id')} = c.{quote('id')} AND i.{quote('id')} IN ({', '.join(['%s'] * len(ids))}) "
+                f"WHERE c.{quote('slug')} = %s AND c.{quote('stage')} <> %s",
+                [*ids, slug, Campaign.Stage.DRAFT],
+            )
         )
-    )
-    if not rows:
-        return None, {}
-    campaign = rows[0]
+        if not found:
+            return None, {}
+        campaign = found[0]
+        units = [(row.item_id, row.item_quota, row.item_units_reserved) for row in found]
+        for name in ("item_id", "item_quota", "item_units_reserved"):
+            delattr(campaign, name)
     items = {}
-    for row in rows:
-        if row.item_id is not None:  # None: no item asked for is this PO's
+    for item_id, quota, units_reserved in units:
+        if item_id is not None:  # None: no item asked for is this PO's
             item = CampaignItem.from_db(
                 connection.alias,
                 ["id", "campaign_id", "quota", "units_reserved"],
-                [row.item_id, campaign.pk, row.item_quota, row.item_units_reserved],
+                [item_id, campaign.pk, quota, units_reserved],
             )
             item.campaign = campaign
             items[item.pk] = item
-    for name in ("item_id", "item_quota", "item_units_reserved"):
-        delattr(campaign, name)
     return campaign, items
+
+
+@functools.cache
+def _checkout_campaign_statement() -> tuple[list[str], str]:
+    """The checkout's first query on PostgreSQL, prepared: the PO's every column, its items' units."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"c.{quote(field.column)}" for field in Campaign._meta.concrete_fields)
+    slug, stage = Campaign._meta.get_field("slug"), Campaign._meta.get_field("stage")
+    return (
+        ["bigint[]", slug.db_type(connection), stage.db_type(connection)],
+        f"SELECT {columns}, i.{quote('id')}, i.{quote('quota')}, i.{quote('units_reserved')}"  # noqa: S608
+        f" FROM {quote(Campaign._meta.db_table)} c LEFT JOIN {quote(CampaignItem._meta.db_table)} i"
+        f" ON i.{quote('campaign_id')} = c.{quote('id')} AND i.{quote('id')} = ANY($1)"
+        f" WHERE c.{quote('slug')} = $2 AND c.{quote('stage')} <> $3",
+    )
 
 
 def checkout_items(*, campaign: Campaign, item_ids) -> dict[int, CampaignItem]:
