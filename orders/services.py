@@ -1,4 +1,5 @@
 import datetime
+import functools
 import logging
 import random
 import secrets
@@ -330,7 +331,7 @@ def order_place(
 
     Everything that does not count units comes before the lock: what the lines
     are, the postage, a free kode unik, the order's number, and the order's rows
-    themselves. Then one statement per table takes the campaign's row and its
+    themselves. Then one statement (two on SQLite) takes the campaign's row and its
     items' rows and reserves the units only where they are left, and COMMIT
     follows; any rule broken under the lock rolls the whole order back.
     """
@@ -577,7 +578,8 @@ def _order_place_locked(
 
     The rows go in first: inserting them takes no lock another checkout waits
     for (a foreign key only shares the campaign's key). The lock is taken by
-    the campaign's UPDATE and held to COMMIT, so it covers two statements.
+    the campaign's UPDATE and held to COMMIT: on PostgreSQL it covers one
+    statement (the items' UPDATE is in it), on SQLite two.
     """
     first_payment = quote.first_payment_idr(payment_plan)
     units = sum(line.quantity for line in wanted.values())
@@ -649,18 +651,18 @@ def _order_place_locked(
             lambda: lock_logger.debug(
                 "order %s: campaign lock held %.2f ms (waited %.2f ms for it)",
                 order.number,
-                (time.perf_counter() - clock["locked"]) * 1000,
+                (time.time() - clock["locked"]) * 1000,
                 (clock["locked"] - clock["asked"]) * 1000,
             )
         )
     message_written(message)
 
-    clock["asked"] = time.perf_counter()
-    terms = _campaign_reserve(campaign=campaign, units=units, now=now)
-    clock["locked"] = time.perf_counter()
+    clock["asked"] = time.time()
+    terms, prices, clock["locked"] = _units_reserve(campaign=campaign, units=units, wanted=wanted, now=now)
     if any(terms[name] != getattr(campaign, name) for name in ORDER_TERMS):
         raise _ReadAgain
-    prices = _items_reserve(campaign=campaign, wanted=wanted, catalog=catalog)
+    if len(prices) != len(wanted):
+        _items_refused(campaign=campaign, wanted=wanted, prices=prices, catalog=catalog)
     if any(prices[item_id] != catalog[item_id].price_idr for item_id in wanted):
         raise _ReadAgain
     if client_key and settings.UNPAID_ORDERS_PER_CLIENT:
@@ -681,26 +683,36 @@ def _order_place_locked(
     return order
 
 
-def _campaign_reserve(*, campaign: Campaign, units: int, now: datetime.datetime) -> dict:
-    """Take the campaign's row lock and reserve `units` if it is open and they are left; its terms as they are now.
+def _units_reserve(
+    *, campaign: Campaign, units: int, wanted: dict[int, LineRequest], now: datetime.datetime
+) -> tuple[dict, dict[int, int], float]:
+    """Take the campaign's row lock and reserve `units` on it if it is open and they are left, then each
+    line's units on its item where they are left: the campaign's terms as they are now, {item id: price},
+    and when the lock was taken (time.time()).
 
-    Raises CampaignNotOpen or QuotaExceeded (the caller's transaction rolls back) otherwise.
+    On PostgreSQL one statement: the items' UPDATE runs only once the campaign's has given its row, so the
+    campaign's row is locked first, as on SQLite, where they are two statements. Raises CampaignNotOpen or
+    QuotaExceeded (the caller's transaction rolls back) when the campaign's UPDATE changed nothing.
     """
-    table = Campaign._meta.db_table
+    ids = sorted(wanted)
+    quantities = [wanted[item_id].quantity for item_id in ids]
     moment = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             execute_prepared(
                 cursor,
-                "campaign_reserve",
-                ["integer", "bigint", "text", "timestamptz"],
-                f"UPDATE {table} SET units_reserved = units_reserved + $1"  # noqa: S608 - names from the model
-                " WHERE id = $2 AND stage = $3 AND opens_at <= $4 AND closes_at > $4"
-                " AND (quota_total IS NULL OR units_reserved + $1 <= quota_total)"
-                f" RETURNING units_reserved, quota_total, {', '.join(ORDER_TERMS)}",
-                [units, campaign.pk, Campaign.Stage.PUBLISHED, moment],
+                "units_reserve",
+                ["integer", "bigint", "text", "timestamptz", "bigint[]", "integer[]"],
+                _units_reserve_sql(),
+                [units, campaign.pk, Campaign.Stage.PUBLISHED, moment, ids, quantities],
             )
+            rows = cursor.fetchall()
+            if rows:
+                locked_at = rows[0][0].timestamp()
+                head = rows[0][1 : 3 + len(ORDER_TERMS)]
+                items = [row[3 + len(ORDER_TERMS) :] for row in rows if row[3 + len(ORDER_TERMS)] is not None]
         else:
+            table = Campaign._meta.db_table
             cursor.execute(
                 f"UPDATE {table} SET units_reserved = units_reserved + %s"  # noqa: S608 - names from the model
                 " WHERE id = %s AND stage = %s AND opens_at <= %s AND closes_at > %s"
@@ -708,63 +720,71 @@ def _campaign_reserve(*, campaign: Campaign, units: int, now: datetime.datetime)
                 f" RETURNING units_reserved, quota_total, {', '.join(ORDER_TERMS)}",
                 [units, campaign.pk, Campaign.Stage.PUBLISHED, moment, moment, units],
             )
-        row = cursor.fetchone()
-    if row is None:
+            head = cursor.fetchone()
+            rows = [head] if head is not None else []
+            if rows:
+                locked_at = time.time()
+                per_item = " ".join("WHEN %s THEN %s" for _id in ids)
+                pairs = [
+                    value for item_id, quantity in zip(ids, quantities, strict=True) for value in (item_id, quantity)
+                ]
+                cursor.execute(
+                    f"UPDATE {CampaignItem._meta.db_table} SET units_reserved = units_reserved"  # noqa: S608
+                    f" + CASE id {per_item} END WHERE campaign_id = %s AND id IN ({', '.join(['%s'] * len(ids))})"
+                    f" AND (quota IS NULL OR units_reserved + CASE id {per_item} END <= quota)"
+                    f" AND variant_id IN ({_ACTIVE_VARIANTS_SQL}) RETURNING id, price_idr, units_reserved, quota",
+                    [*pairs, campaign.pk, *ids, *pairs],
+                )
+                items = cursor.fetchall()
+    if not rows:
         current = Campaign.objects.get(pk=campaign.pk)
         if current.status_at(now) != Campaign.Status.OPEN:
             raise CampaignNotOpen(_closed_message(current, now))
         raise QuotaExceeded(label=current.title, units_left=current.units_left or 0)
-    reserved, quota, *values = row
-    if reserved == quota:
-        transaction.on_commit(pages_changed)  # sold out: the pages say so at once
+    reserved, quota, *values = head
     terms = dict(zip(ORDER_TERMS, values, strict=True))
     if isinstance(terms["balance_due_date"], str):  # SQLite without a converter
         terms["balance_due_date"] = datetime.date.fromisoformat(terms["balance_due_date"])
-    return terms
-
-
-def _items_reserve(*, campaign: Campaign, wanted: dict[int, LineRequest], catalog: dict) -> dict[int, int]:
-    """Reserve each line's units on its item where they are left, under the campaign's lock; {item id: price}.
-
-    Raises InvalidOrder (a variant no longer sold) or QuotaExceeded, rolling the order back.
-    """
-    ids = sorted(wanted)
-    item_table, variant_table = CampaignItem._meta.db_table, CampaignItem.variant.field.related_model._meta.db_table
-    product_table = CampaignItem.variant.field.related_model.product.field.related_model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One shape for any number of lines (arrays of ids and quantities), so that it is prepared once.
-            execute_prepared(
-                cursor,
-                "items_reserve",
-                ["bigint[]", "integer[]", "bigint"],
-                f"UPDATE {item_table} i SET units_reserved = i.units_reserved + wanted.quantity"  # noqa: S608
-                " FROM unnest($1, $2) AS wanted(id, quantity)"
-                " WHERE i.id = wanted.id AND i.campaign_id = $3"
-                " AND (i.quota IS NULL OR i.units_reserved + wanted.quantity <= i.quota)"
-                f" AND i.variant_id IN (SELECT v.id FROM {variant_table} v JOIN {product_table} p"
-                " ON p.id = v.product_id WHERE v.is_active AND p.is_active)"
-                " RETURNING i.id, i.price_idr, i.units_reserved, i.quota",
-                [ids, [wanted[item_id].quantity for item_id in ids], campaign.pk],
-            )
-        else:
-            per_item = " ".join("WHEN %s THEN %s" for _id in ids)
-            quantities = [value for item_id in ids for value in (item_id, wanted[item_id].quantity)]
-            cursor.execute(
-                f"UPDATE {item_table} SET units_reserved = units_reserved + CASE id {per_item} END"  # noqa: S608
-                f" WHERE campaign_id = %s AND id IN ({', '.join(['%s'] * len(ids))})"
-                f" AND (quota IS NULL OR units_reserved + CASE id {per_item} END <= quota)"
-                f" AND variant_id IN (SELECT v.id FROM {variant_table} v JOIN {product_table} p"
-                " ON p.id = v.product_id WHERE v.is_active AND p.is_active)"
-                " RETURNING id, price_idr, units_reserved, quota",
-                [*quantities, campaign.pk, *ids, *quantities],
-            )
-        rows = cursor.fetchall()
-    prices = {item_id: price for item_id, price, _reserved, _quota in rows}
-    if any(reserved == quota for _id, _price, reserved, quota in rows):
+    # Sold out (the PO, or a variant): the pages say so at once.
+    if reserved == quota or any(item_reserved == item_quota for _id, _price, item_reserved, item_quota in items):
         transaction.on_commit(pages_changed)
-    if len(prices) == len(ids):
-        return prices
+    return terms, {item_id: price for item_id, price, _reserved, _quota in items}, locked_at
+
+
+# The variants on sale: active, of an active product.
+_ACTIVE_VARIANTS_SQL = (
+    f"SELECT v.id FROM {CampaignItem.variant.field.related_model._meta.db_table} v"  # noqa: S608 - model names
+    f" JOIN {CampaignItem.variant.field.related_model.product.field.related_model._meta.db_table} p"
+    " ON p.id = v.product_id WHERE v.is_active AND p.is_active"
+)
+
+
+@functools.cache
+def _units_reserve_sql() -> str:
+    """PostgreSQL's statement for _units_reserve: the items' UPDATE waits for the campaign's row (its
+    EXISTS is evaluated once, before the items are read), and none runs when the campaign's changed
+    nothing. One row per item reserved, or one with the items' columns NULL when none was."""
+    return (
+        f"WITH reserved_campaign AS (UPDATE {Campaign._meta.db_table}"  # noqa: S608 - names from the models
+        " SET units_reserved = units_reserved + $1"
+        " WHERE id = $2 AND stage = $3 AND opens_at <= $4 AND closes_at > $4"
+        " AND (quota_total IS NULL OR units_reserved + $1 <= quota_total)"
+        f" RETURNING clock_timestamp(), units_reserved, quota_total, {', '.join(ORDER_TERMS)}),"
+        f" reserved_items AS (UPDATE {CampaignItem._meta.db_table} i"
+        " SET units_reserved = i.units_reserved + wanted.quantity FROM unnest($5, $6) AS wanted(id, quantity)"
+        " WHERE EXISTS (SELECT FROM reserved_campaign) AND i.id = wanted.id AND i.id = ANY($5) AND i.campaign_id = $2"
+        " AND (i.quota IS NULL OR i.units_reserved + wanted.quantity <= i.quota)"
+        f" AND i.variant_id IN ({_ACTIVE_VARIANTS_SQL}) RETURNING i.id, i.price_idr, i.units_reserved, i.quota)"
+        " SELECT c.*, i.* FROM reserved_campaign c LEFT JOIN reserved_items i ON true"
+    )
+
+
+def _items_refused(
+    *, campaign: Campaign, wanted: dict[int, LineRequest], prices: dict[int, int], catalog: dict
+) -> None:
+    """Why a line's units were not reserved: InvalidOrder (a variant no longer sold), QuotaExceeded, or
+    _ReadAgain (its quota lifted a moment ago); the order rolls back."""
+    ids = sorted(wanted)
     current = {
         row[0]: row
         for row in CampaignItem.objects.filter(

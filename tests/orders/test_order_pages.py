@@ -243,18 +243,17 @@ def test_an_order_takes_its_id_and_kode_unik_in_one_statement_before_its_rows(cl
     with CaptureQueriesContext(connection) as queries:
         response = client.post(url, checkout_form([(small, 1)]))
     assert response.status_code == 302
-    # A connection prepares the insert and the two locked UPDATEs once (orders/prepared.py): whichever test
-    # runs first.
+    # A connection prepares its statements once (orders/prepared.py): whichever test runs first.
     statements = [query["sql"] for query in queries if not query["sql"].startswith("PREPARE ")]
     codes_read = [
         number for number, sql in enumerate(statements) if sql.startswith("SELECT") and "first_transfer" in sql
     ]
     if connection.vendor == "postgresql":
         # The PO with its lines' units; the id with the kode unik; then the savepoint, one statement for the
-        # order with its line, event and message, the two UPDATEs that reserve, and the savepoint's release.
-        assert len(statements) == 7 and codes_read == [1] and "nextval" in statements[1]
-        assert statements[3].startswith("EXECUTE order_insert(")
-        assert [sql.split("(")[0] for sql in statements[4:6]] == ["EXECUTE campaign_reserve", "EXECUTE items_reserve"]
+        # order with its line, event and message, one that reserves (the campaign's UPDATE, then the items'),
+        # and the savepoint's release.
+        assert len(statements) == 6 and codes_read == [1] and "nextval" in statements[1]
+        assert [sql.split("(")[0] for sql in statements[3:5]] == ["EXECUTE order_insert", "EXECUTE units_reserve"]
     else:
         # SQLite numbers the order after its insert, so that takes a statement of its own.
         assert len(statements) == 11 and codes_read == [1]
