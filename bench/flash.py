@@ -932,7 +932,7 @@ def arguments() -> argparse.Namespace:
         help="nginx in front as deployed, the checkout on a pool of its own (default), or gunicorn alone",
     )
     parser.add_argument(
-        "--checkout-workers", type=int, default=3, help="gunicorn workers for the checkout, behind nginx (default 3)"
+        "--checkout-workers", type=int, default=2, help="gunicorn workers for the checkout, behind nginx (default 2)"
     )
     parser.add_argument("--checkout-nice", type=int, default=0, help="the checkout pool's nice value (default 0)")
     parser.add_argument("--front-nice", type=int, default=-10, help="nginx's nice value (default -10)")

@@ -134,6 +134,9 @@ def order_weight_grams(items_and_quantities) -> int:
     return sum(item.variant.unit_weight_grams * quantity for item, quantity in items_and_quantities)
 
 
+# Kept per process: the checkout form and the service normalise the same number, and parsing it is the
+# dearest part of either. (A refused number raises each time: exceptions are not kept.)
+@functools.lru_cache(maxsize=4096)
 def phone_normalise(raw: str) -> str:
     """An Indonesian mobile (WhatsApp) number as +62..., or InvalidOrder."""
     try:
