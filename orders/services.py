@@ -841,7 +841,8 @@ def order_lookup_send_link(*, number: str, contact: str, now: datetime.datetime 
 
     Says nothing either way, so nobody learns which orders exist.
     """
-    order = Order.objects.filter(number__iexact=number.strip()).first()
+    # Numbers are written in capitals (PO-2612-00042): the unique index finds one however it was typed.
+    order = Order.objects.filter(number=number.strip().upper()).first()
     if order is None:
         return
     contact = contact.strip()
