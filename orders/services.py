@@ -134,11 +134,17 @@ def order_weight_grams(items_and_quantities) -> int:
     return sum(item.variant.unit_weight_grams * quantity for item, quantity in items_and_quantities)
 
 
-# Kept per process: the checkout form and the service normalise the same number, and parsing it is the
-# dearest part of either. (A refused number raises each time: exceptions are not kept.)
-@functools.lru_cache(maxsize=4096)
+# Numbers normalised in this process, each also under its normalised form: the checkout form normalises
+# what the buyer typed and the service the form's result, and parsing is the dearest part of either.
+_PHONES_NORMALISED: dict[str, str] = {}
+PHONES_KEPT = 10_000
+
+
 def phone_normalise(raw: str) -> str:
     """An Indonesian mobile (WhatsApp) number as +62..., or InvalidOrder."""
+    known = _PHONES_NORMALISED.get(raw)
+    if known is not None:
+        return known
     try:
         number = phonenumbers.parse(raw, "ID")
     except phonenumbers.NumberParseException:
@@ -151,7 +157,11 @@ def phone_normalise(raw: str) -> str:
         or phonenumbers.number_type(number) not in mobile_types
     ):
         raise InvalidOrder(_("Give an Indonesian WhatsApp number, for example 0812 3456 7890."))
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    normalised = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(_PHONES_NORMALISED) >= PHONES_KEPT:
+        _PHONES_NORMALISED.clear()
+    _PHONES_NORMALISED[raw] = _PHONES_NORMALISED[normalised] = normalised
+    return normalised
 
 
 def _actor_label(actor) -> str:

@@ -231,3 +231,20 @@ def test_the_fixed_dp_is_per_unit(campaign):
     campaign.refresh_from_db()
     order = place_order(campaign, [(small, 3)], plan="dp")
     assert (order.first_payment_idr, order.balance_idr) == (150_000, 300_000 - order.unique_code)
+
+
+def test_a_number_is_parsed_once_whether_typed_or_already_normalised(monkeypatch):
+    import orders.services as services
+
+    monkeypatch.setattr(services, "_PHONES_NORMALISED", {})
+    parsed = []
+    real_parse = services.phonenumbers.parse
+    monkeypatch.setattr(services.phonenumbers, "parse", lambda *args: parsed.append(args[0]) or real_parse(*args))
+    assert phone_normalise("0812-3456-7890") == "+6281234567890"
+    assert phone_normalise("+6281234567890") == "+6281234567890"
+    assert phone_normalise("0812-3456-7890") == "+6281234567890"
+    assert parsed == ["0812-3456-7890"]
+    for _attempt in range(2):  # a refused number is refused each time
+        with pytest.raises(InvalidOrder):
+            phone_normalise("021-1234567")
+    assert parsed == ["0812-3456-7890", "021-1234567", "021-1234567"]
