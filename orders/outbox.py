@@ -182,10 +182,11 @@ _broker_down_until = 0.0
 NUDGE_KEY = "outbox:sweep-queued"
 NUDGE_DELAY_SECONDS = 1
 NUDGE_SECONDS = 10
-# A sweep this process queued starts NUDGE_DELAY_SECONDS after it at the earliest: for a part of that (a
-# margin for the worker's clock) the process knows it waits still, and skips even asking the cache.
-OWN_SWEEP_WAITS_SECONDS = NUDGE_DELAY_SECONDS / 2
-_own_sweep_waits_until = 0.0
+# The mark holds when its sweep starts at the earliest (time.time()). Until then, less a margin for the
+# clocks of the process and the worker, a process that read it (or queued that sweep) knows the sweep still
+# waits, and its nudges skip even asking the cache.
+SWEEP_CLOCK_MARGIN_SECONDS = NUDGE_DELAY_SECONDS / 2
+_sweep_waits_until = 0.0
 
 
 def outbox_nudge() -> None:
@@ -193,19 +194,25 @@ def outbox_nudge() -> None:
 
     A broker outage must not reach the buyer: beat's sweep catches up.
     """
-    global _broker_down_until, _own_sweep_waits_until
+    global _broker_down_until, _sweep_waits_until
     from .tasks import messages_deliver_due_task
 
     now = time.monotonic()
-    if now < _broker_down_until or now < _own_sweep_waits_until:
+    if now < _broker_down_until or now < _sweep_waits_until:
         return
+    starts_at = time.time() + NUDGE_DELAY_SECONDS
     try:
-        if not cache.add(NUDGE_KEY, 1, NUDGE_SECONDS):
-            return  # a sweep is queued and has not started: it takes this message too
+        queued = cache.get(NUDGE_KEY)
+        if queued is not None or not cache.add(NUDGE_KEY, starts_at, NUDGE_SECONDS):
+            # A sweep is queued and has not started: it takes this message too...
+            if isinstance(queued, float):
+                # ...and every one this process writes until it may start.
+                _sweep_waits_until = now + (queued - time.time()) - SWEEP_CLOCK_MARGIN_SECONDS
+            return
     except Exception:  # noqa: BLE001 - without the cache every message nudges, as before
         logger.warning("Could not mark the sweep as queued; nudging anyway.", exc_info=True)
     # Before queuing: a sweep run at once (tasks run eagerly) clears it again as it starts.
-    _own_sweep_waits_until = now + OWN_SWEEP_WAITS_SECONDS
+    _sweep_waits_until = now + NUDGE_DELAY_SECONDS - SWEEP_CLOCK_MARGIN_SECONDS
     try:
         messages_deliver_due_task.apply_async(kwargs={"nudged": True}, countdown=NUDGE_DELAY_SECONDS, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure is the sweep's to repair
@@ -215,8 +222,8 @@ def outbox_nudge() -> None:
 
 
 def outbox_nudge_clear() -> None:
-    global _own_sweep_waits_until
-    _own_sweep_waits_until = 0.0
+    global _sweep_waits_until
+    _sweep_waits_until = 0.0
     try:
         cache.delete(NUDGE_KEY)
     except Exception:  # noqa: BLE001 - the mark lapses on its own

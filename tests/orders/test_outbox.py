@@ -256,28 +256,61 @@ def test_orders_placed_while_a_sweep_waits_in_the_queue_nudge_it_once(
     assert len(queued) == 2
 
 
+def _cache_calls_counted(monkeypatch) -> list[str]:
+    from django.core.cache import cache
+
+    asked = []
+    for name in ("get", "add"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(
+            cache, name, lambda *args, _real=real, _name=name, **kwargs: asked.append(_name) or _real(*args, **kwargs)
+        )
+    return asked
+
+
 def test_a_process_that_just_queued_a_sweep_nudges_without_asking_the_cache(campaign, monkeypatch):
+    import orders.outbox
+
+    queued = []
+    monkeypatch.setattr(messages_deliver_due_task, "apply_async", lambda *args, **kwargs: queued.append(kwargs))
+    asked = _cache_calls_counted(monkeypatch)
+    for _ in range(3):
+        orders.outbox.outbox_nudge()
+    assert asked == ["get", "add"] and len(queued) == 1  # the sweep it queued has not started: it takes them all
+    assert queued[0]["countdown"] > orders.outbox.SWEEP_CLOCK_MARGIN_SECONDS
+
+    # Past that while the process asks the cache again: another process's sweep may have started meanwhile.
+    monkeypatch.setattr(orders.outbox, "_sweep_waits_until", 0.0)
+    orders.outbox.outbox_nudge()
+    assert asked == ["get", "add", "get"] and len(queued) == 1  # the mark is still there: the sweep waits
+    # A sweep that starts in this process clears what it knows too.
+    messages_deliver_due_task()
+    orders.outbox.outbox_nudge()
+    assert asked[3:] == ["get", "add"] and len(queued) == 2
+
+
+def test_a_process_that_finds_a_sweep_queued_asks_again_only_once_it_may_have_started(campaign, monkeypatch):
     from django.core.cache import cache
 
     import orders.outbox
 
-    queued, asked = [], []
+    queued = []
     monkeypatch.setattr(messages_deliver_due_task, "apply_async", lambda *args, **kwargs: queued.append(kwargs))
-    cache_add = cache.add
-    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: asked.append(args) or cache_add(*args, **kwargs))
+    # Another process queued a sweep that starts in a second at the earliest.
+    cache.set(orders.outbox.NUDGE_KEY, orders.outbox.time.time() + 1, orders.outbox.NUDGE_SECONDS)
+    asked = _cache_calls_counted(monkeypatch)
     for _ in range(3):
         orders.outbox.outbox_nudge()
-    assert len(asked) == 1 and len(queued) == 1  # the sweep it queued has not started: it takes them all
-    assert queued[0]["countdown"] > orders.outbox.OWN_SWEEP_WAITS_SECONDS
-
-    # Past that while the process asks the cache again: another process's sweep may have started meanwhile.
-    monkeypatch.setattr(orders.outbox, "_own_sweep_waits_until", 0.0)
+    assert asked == ["get"] and queued == []  # it waits still: the next ones skip asking
+    # Its start is past (less the clocks' margin): the process asks each time, until the sweep clears the mark.
+    cache.set(orders.outbox.NUDGE_KEY, orders.outbox.time.time() + 0.2, orders.outbox.NUDGE_SECONDS)
+    monkeypatch.setattr(orders.outbox, "_sweep_waits_until", 0.0)
     orders.outbox.outbox_nudge()
-    assert len(asked) == 2 and len(queued) == 1  # the mark is still there: the sweep waits
-    # A sweep that starts in this process clears what it knows too.
-    messages_deliver_due_task()
     orders.outbox.outbox_nudge()
-    assert len(asked) == 3 and len(queued) == 2
+    assert asked == ["get", "get", "get"] and queued == []
+    cache.delete(orders.outbox.NUDGE_KEY)  # the sweep started
+    orders.outbox.outbox_nudge()
+    assert asked[3:] == ["get", "add"] and len(queued) == 1
 
 
 def test_a_nudge_that_cannot_reach_the_broker_leaves_no_mark_behind(campaign, monkeypatch):
