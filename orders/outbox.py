@@ -108,45 +108,16 @@ def message_written(message: Message) -> None:
         transaction.on_commit(outbox_nudge)
 
 
-def message_queue(
-    *,
-    kind: str,
-    key: str,
-    now: datetime.datetime,
-    order: Order | None = None,
-    params: dict | None = None,
-    audience: str = Message.Audience.BUYER,
-    to_email: str | None = None,
-    to_phone: str | None = None,
-    language: str | None = None,
-    new: bool = False,
-) -> Message:
-    """Write the message for `key` in the current transaction, unless it exists; returns the row.
-
-    `new`: the caller knows no row has this key yet (a key naming an order just
-    created), so it is inserted without looking first.
-    """
-    message = message_build(
-        kind=kind,
-        key=key,
-        now=now,
-        order=order,
-        params=params,
-        audience=audience,
-        to_email=to_email,
-        to_phone=to_phone,
-        language=language,
-    )
-    if new:
-        message.save(force_insert=True)
-    else:
-        defaults = {field.attname: getattr(message, field.attname) for field in Message._meta.concrete_fields}
-        for name in ("id", "key"):
-            defaults.pop(name)
-        message, created = Message.objects.get_or_create(key=key, defaults=defaults)
-        if not created:
-            return message
-    message_written(message)
+def message_queue(*, key: str, **fields) -> Message:
+    """Write the message for `key` (with message_build's `fields`) in the current transaction, unless it
+    exists; returns the row."""
+    message = message_build(key=key, **fields)
+    defaults = {field.attname: getattr(message, field.attname) for field in Message._meta.concrete_fields}
+    for name in ("id", "key"):
+        defaults.pop(name)
+    message, created = Message.objects.get_or_create(key=key, defaults=defaults)
+    if created:
+        message_written(message)
     return message
 
 

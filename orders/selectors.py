@@ -39,35 +39,27 @@ def checkout_campaign_and_units(*, slug: str, item_ids) -> tuple[Campaign | None
     only (quota, units reserved; the rest is loaded if asked for): one query, checkout's first.
     (None, {}) when there is no such PO."""
     ids = [int(item_id) for item_id in item_ids] or [0]  # no item has id 0
-    if connection.vendor == "postgresql":
-        fields = Campaign._meta.concrete_fields
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            slug_field, stage_field = Campaign._meta.get_field("slug"), Campaign._meta.get_field("stage")
             execute_prepared(
-                cursor, "checkout_campaign", *_checkout_campaign_statement(), [ids, slug, Campaign.Stage.DRAFT]
+                cursor,
+                "checkout_campaign",
+                ["bigint[]", slug_field.db_type(connection), stage_field.db_type(connection)],
+                _checkout_campaign_sql("= ANY($1)", "$2", "$3"),
+                [ids, slug, Campaign.Stage.DRAFT],
             )
-            rows = cursor.fetchall()
-        if not rows:
-            return None, {}
-        campaign = model_from_values(Campaign, rows[0][: len(fields)])
-        units = [row[len(fields) :] for row in rows]
-    else:
-        quote = connection.ops.quote_name
-        found = list(
-            Campaign.objects.raw(
-                f"SELECT c.*, i.{quote('id')} AS item_id, i.{quote('quota')} AS item_quota, "
-                f"i.{quote('units_reserved')} AS item_units_reserved "
-                f"FROM {quote(Campaign._meta.db_table)} c LEFT JOIN {quote(CampaignItem._meta.db_table)} i "
-                f"ON i.{quote('campaign_id')} = c.{quote('id')} AND i.{quote('id')} IN ({', '.join(['%s'] * len(ids))}) "
-                f"WHERE c.{quote('slug')} = %s AND c.{quote('stage')} <> %s",
+        else:
+            cursor.execute(
+                _checkout_campaign_sql(f"IN ({', '.join(['%s'] * len(ids))})", "%s", "%s"),
                 [*ids, slug, Campaign.Stage.DRAFT],
             )
-        )
-        if not found:
-            return None, {}
-        campaign = found[0]
-        units = [(row.item_id, row.item_quota, row.item_units_reserved) for row in found]
-        for name in ("item_id", "item_quota", "item_units_reserved"):
-            delattr(campaign, name)
+        rows = cursor.fetchall()
+    if not rows:
+        return None, {}
+    fields = len(Campaign._meta.concrete_fields)
+    campaign = model_from_values(Campaign, rows[0][:fields])
+    units = [row[fields:] for row in rows]
     items = {}
     for item_id, quota, units_reserved in units:
         if item_id is not None:  # None: no item asked for is this PO's
@@ -81,18 +73,17 @@ def checkout_campaign_and_units(*, slug: str, item_ids) -> tuple[Campaign | None
     return campaign, items
 
 
-@functools.cache
-def _checkout_campaign_statement() -> tuple[list[str], str]:
-    """The checkout's first query on PostgreSQL, prepared: the PO's every column, its items' units."""
+@functools.lru_cache(maxsize=64)
+def _checkout_campaign_sql(item_ids: str, slug: str, stage: str) -> str:
+    """The checkout's first query (prepared on PostgreSQL) with these placeholders: the PO's every column
+    in field order, then its items' id, quota and units reserved."""
     quote = connection.ops.quote_name
     columns = ", ".join(f"c.{quote(field.column)}" for field in Campaign._meta.concrete_fields)
-    slug, stage = Campaign._meta.get_field("slug"), Campaign._meta.get_field("stage")
     return (
-        ["bigint[]", slug.db_type(connection), stage.db_type(connection)],
         f"SELECT {columns}, i.{quote('id')}, i.{quote('quota')}, i.{quote('units_reserved')}"  # noqa: S608
         f" FROM {quote(Campaign._meta.db_table)} c LEFT JOIN {quote(CampaignItem._meta.db_table)} i"
-        f" ON i.{quote('campaign_id')} = c.{quote('id')} AND i.{quote('id')} = ANY($1)"
-        f" WHERE c.{quote('slug')} = $2 AND c.{quote('stage')} <> $3",
+        f" ON i.{quote('campaign_id')} = c.{quote('id')} AND i.{quote('id')} {item_ids}"
+        f" WHERE c.{quote('slug')} = {slug} AND c.{quote('stage')} <> {stage}"
     )
 
 

@@ -8,11 +8,10 @@ from django.db import connection
 from django.utils import timezone
 
 import orders.services as services
-from campaigns.models import Campaign, CampaignItem
+from campaigns.models import CampaignItem
 from orders.exceptions import QuotaExceeded
 from orders.models import Message, Order, OrderEvent, OrderLine
 from orders.prepared import rows_insert_prepared
-from orders.selectors import checkout_campaign_and_units
 from tests.factories import campaign_with_products, place_order
 
 pytestmark = [
@@ -131,23 +130,3 @@ def test_an_amount_taken_at_the_same_moment_is_picked_again(monkeypatch):
     assert Message.objects.filter(order=second, kind="order_placed").count() == 1
     assert OrderEvent.objects.filter(order=second).count() == 1
     assert CampaignItem.objects.get(pk=small.pk).units_reserved == 2
-
-
-def test_the_checkout_reads_the_po_as_the_orm_does():
-    campaign = campaign_with_products(
-        products=1, options={"Ukuran": ["S", "M"]}, balance_due_date=datetime.date(2027, 2, 1)
-    )
-    Campaign.objects.filter(pk=campaign.pk).update(image="campaigns/po.jpg", image_rendition_widths=[320, 640])
-    small, medium = campaign.items.order_by("position")
-    CampaignItem.objects.filter(pk=small.pk).update(quota=5, units_reserved=2)
-
-    read, units = checkout_campaign_and_units(slug=campaign.slug, item_ids=[small.pk, medium.pk, 999_999])
-
-    assert _stored(read) == _stored(Campaign.objects.get(pk=campaign.pk))
-    assert read.image_rendition_widths == [320, 640] and read.image.name == "campaigns/po.jpg"
-    assert {pk: (item.quota, item.units_reserved) for pk, item in units.items()} == {
-        small.pk: (5, 2),
-        medium.pk: (None, 0),
-    }
-    assert "checkout_campaign" in _prepared_here()
-    assert checkout_campaign_and_units(slug="tidak-ada", item_ids=[small.pk]) == (None, {})
