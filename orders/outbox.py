@@ -177,8 +177,10 @@ def outbox_nudge() -> None:
         if queued is not None or not cache.add(NUDGE_KEY, starts_at, NUDGE_SECONDS):
             # A sweep is queued and has not started: it takes this message too...
             if isinstance(queued, float):
-                # ...and every one this process writes until it may start.
-                _sweep_waits_until = now + (queued - time.time()) - SWEEP_CLOCK_MARGIN_SECONDS
+                # ...and every one this process writes until it may start (never longer than a sweep waits,
+                # whatever the clock of the process that queued it said).
+                waits = min(queued - time.time(), NUDGE_DELAY_SECONDS) - SWEEP_CLOCK_MARGIN_SECONDS
+                _sweep_waits_until = now + waits
             return
     except Exception:  # noqa: BLE001 - without the cache every message nudges, as before
         logger.warning("Could not mark the sweep as queued; nudging anyway.", exc_info=True)

@@ -312,6 +312,12 @@ def test_a_process_that_finds_a_sweep_queued_asks_again_only_once_it_may_have_st
     orders.outbox.outbox_nudge()
     assert asked[3:] == ["get", "add"] and len(queued) == 1
 
+    # A mark from a process whose clock is a minute ahead keeps this one quiet no longer than a sweep waits.
+    cache.set(orders.outbox.NUDGE_KEY, orders.outbox.time.time() + 60, orders.outbox.NUDGE_SECONDS)
+    monkeypatch.setattr(orders.outbox, "_sweep_waits_until", 0.0)
+    orders.outbox.outbox_nudge()
+    assert 0 < orders.outbox._sweep_waits_until - orders.outbox.time.monotonic() <= orders.outbox.NUDGE_DELAY_SECONDS
+
 
 def test_a_nudge_that_cannot_reach_the_broker_leaves_no_mark_behind(campaign, monkeypatch):
     from django.core.cache import cache
