@@ -176,6 +176,11 @@ def campaign_product_summaries(*, campaign: Campaign) -> list[ProductSummary]:
     ]
 
 
+def campaign_item_on_sale(*, campaign: Campaign, item_id: int) -> CampaignItem | None:
+    """One of the campaign's items buyers see, with its variant's name and options; None if not one."""
+    return _items_on_sale().filter(campaign=campaign, pk=item_id).prefetch_related("variant__option_values").first()
+
+
 def campaign_offers_for(*, campaign: Campaign, product_ids: list[int]) -> list[ProductOffer]:
     """The offers of some of the campaign's products, with what their pickers show."""
     items = (

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from catalog.page_cache import page_key, page_render, whole_page
 
 from .models import Campaign
+from .notices import SOLD_OUT_PARAMETER, sold_out_notice
 from .selectors import (
     campaign_card_facts,
     campaign_get_for_page,
@@ -88,6 +89,7 @@ def _expanded_products(summaries, wanted: int | None) -> list[int]:
 def campaign_detail(request, slug):
     raw = request.GET.get("produk", "")
     wanted = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    sold_out = request.GET.get(SOLD_OUT_PARAMETER, "")
 
     def render_page(csrf_token):
         now = timezone.now()
@@ -108,7 +110,9 @@ def campaign_detail(request, slug):
             "share_links": _share_links(url=url, caption=caption),
             "og_image_url": request.build_absolute_uri(card.cover_image.url) if card.cover_image else "",
         }
+        notice = sold_out_notice(campaign=campaign, raw=sold_out) if sold_out else None
         page = {
+            "notices": [notice] if notice else [],
             "title": campaign.title,
             "description": caption,
             "meta": render_to_string("campaigns/_campaign_meta.html", context, request=request),

@@ -1,5 +1,7 @@
 from django.utils.translation import gettext as _
 
+from campaigns.notices import units_left_text
+
 
 class OrderError(Exception):
     """An order rule was broken; the message is fit to show the buyer or seller."""
@@ -10,13 +12,11 @@ class CampaignNotOpen(OrderError):
 
 
 class QuotaExceeded(OrderError):
-    def __init__(self, *, label: str, units_left: int):
-        self.units_left = units_left
-        if units_left:
-            message = _("Only %(left)d left of %(item)s; lower the quantity and order again.")
-        else:
-            message = _("%(item)s has just sold out.")
-        super().__init__(message % {"left": units_left, "item": label})
+    """Fewer units left than asked for: of the campaign item `item_id`, or of the whole PO (None)."""
+
+    def __init__(self, *, label: str, units_left: int, item_id: int | None = None):
+        self.units_left, self.item_id = units_left, item_id
+        super().__init__(units_left_text(label=label, units_left=units_left))
 
 
 class BuyerLimitExceeded(OrderError):

@@ -812,7 +812,9 @@ def _items_refused(
             _pk, quota, reserved = current[item_id]
             if quota is None:  # the seller lifted the quota a moment ago
                 raise _ReadAgain
-            raise QuotaExceeded(label=str(catalog[item_id].variant), units_left=max(quota - reserved, 0))
+            raise QuotaExceeded(
+                label=str(catalog[item_id].variant), units_left=max(quota - reserved, 0), item_id=item_id
+            )
     raise AssertionError("unreachable")
 
 

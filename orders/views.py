@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from campaigns.models import Campaign, CampaignItem
+from campaigns.notices import SOLD_OUT_PARAMETER, SOLD_OUT_PO
 from campaigns.postage import postage_quote, postage_table
 from catalog.models import shop_profile
 from catalog.page_cache import cached_data, page_cached, page_key, page_render, page_store
@@ -102,9 +103,15 @@ def _refusal(request, campaign: Campaign, lines: list[CheckoutLine], now):
         # Sold out already: the PO's page shows what is left, before a form is filled in for nothing.
         _units_check(campaign, lines)
     except QuotaExceeded as error:
-        messages.error(request, str(error))
-        return redirect(campaign)
+        return _sold_out(campaign, error)
     return None
+
+
+def _sold_out(campaign: Campaign, error: QuotaExceeded):
+    """Back to the PO's page, which says what sold out (campaign_detail's ?habis=): the same page for every
+    buyer refused alike, so that in a rush the proxy answers them all, where a message of each buyer's own
+    made gunicorn render it for each."""
+    return redirect(f"{campaign.get_absolute_url()}?{urlencode({SOLD_OUT_PARAMETER: error.item_id or SOLD_OUT_PO})}")
 
 
 def _units_check(campaign: Campaign, lines: list[CheckoutLine]) -> None:
@@ -113,7 +120,7 @@ def _units_check(campaign: Campaign, lines: list[CheckoutLine]) -> None:
         item = line.item
         left = None if item.quota is None else max(item.quota - item.units_reserved, 0)
         if left is not None and left < line.quantity:
-            raise QuotaExceeded(label=str(line.item.variant), units_left=left)
+            raise QuotaExceeded(label=str(line.item.variant), units_left=left, item_id=line.item.pk)
     if campaign.units_left is not None and campaign.units_left < sum(line.quantity for line in lines):
         raise QuotaExceeded(label=campaign.title, units_left=campaign.units_left)
 
@@ -179,8 +186,7 @@ def checkout(request, slug):
                 items={line.item.pk: line.item for line in lines},
             )
         except QuotaExceeded as error:
-            messages.error(request, str(error))
-            return redirect(campaign)
+            return _sold_out(campaign, error)
         except OrderError as error:
             messages.error(request, str(error))
         else:

@@ -2,6 +2,7 @@
 once, and still answer when the cache is down."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -148,7 +149,7 @@ def test_an_order_from_a_cached_form_takes_the_price_and_units_as_they_are_now(c
     line = Order.objects.get().lines.get()
     assert line.unit_price_idr == 99_000 and Order.objects.get().total_idr == 99_000
     refused = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(second, 1)]), follow=True)
-    assert refused.redirect_chain == [(campaign.get_absolute_url(), 302)]
+    assert refused.redirect_chain == [(f"{campaign.get_absolute_url()}?habis={second.pk}", 302)]
     assert Order.objects.count() == 1
     second.refresh_from_db()
     assert second.units_reserved == 3
@@ -160,8 +161,8 @@ def test_a_cached_checkout_form_still_refuses_a_size_gone_or_a_po_closed_since(c
     # Sold out behind the cache's back (no seller's change drops the cached form).
     CampaignItem.objects.filter(pk=item.pk).update(quota=3, units_reserved=3)
     gone = client.get(_checkout_url(campaign, item), follow=True)
-    assert gone.redirect_chain[-1][0] == campaign.get_absolute_url()
-    assert "habis" in gone.content.decode()
+    assert gone.redirect_chain[-1][0] == f"{campaign.get_absolute_url()}?habis={item.pk}"
+    assert f"{item.variant} baru saja habis." in gone.content.decode()
     CampaignItem.objects.filter(pk=item.pk).update(quota=None, units_reserved=0)
     assert client.get(_checkout_url(campaign, item)).status_code == 200
     Campaign.objects.filter(pk=campaign.pk).update(closes_at=timezone.now() - datetime.timedelta(minutes=1))
@@ -237,3 +238,46 @@ def test_a_page_rendered_while_the_seller_changed_something_is_not_served_after(
     assert again.content == b"after the change"
     third = whole_page(request, page_key(request, "test-race"), lambda _csrf_token: "rendered a third time")
     assert third.content == b"after the change"  # kept, once rendered from what is now
+
+
+def _notices(response) -> list[str]:
+    return [
+        html.unescape(text).strip()
+        for text in re.findall(r'<li class="message[^"]*">(.*?)</li>', response.content.decode(), re.S)
+    ]
+
+
+def test_buyers_sent_back_for_a_sold_out_size_share_one_page_a_proxy_may_keep(campaign, settings):
+    settings.PROXY_CACHE_SECONDS = 1
+    small, medium = campaign.items.order_by("position")[:2]
+    CampaignItem.objects.filter(pk=small.pk).update(quota=3, units_reserved=3)
+    CampaignItem.objects.filter(pk=medium.pk).update(quota=5, units_reserved=4)
+    for buyer, item, quantity in [("a", small, 1), ("b", small, 2), ("c", medium, 2)]:
+        sent_back = Client().get(_checkout_url(campaign, item, quantity))
+        assert sent_back.status_code == 302 and sent_back.url == f"{campaign.get_absolute_url()}?habis={item.pk}", buyer
+    url = f"{campaign.get_absolute_url()}?habis={small.pk}"
+    first = Client().get(url)
+    assert _notices(first) == [f"{small.variant} baru saja habis."]
+    # The same for everyone sent back alike: no cookie, nothing of the visitor; kept by the cache and the proxy.
+    assert first["X-Accel-Expires"] == "1" and not first.cookies
+    with CaptureQueriesContext(connection) as queries:
+        again = Client().get(url)
+    assert queries.captured_queries == [] and again.content == first.content
+    left = Client().get(f"{campaign.get_absolute_url()}?habis={medium.pk}")
+    assert _notices(left) == [f"{medium.variant} tinggal 1; kurangi jumlahnya lalu pesan lagi, ya."]
+    assert _notices(Client().get(campaign.get_absolute_url())) == []
+
+
+def test_the_whole_po_sold_out_is_said_and_a_made_up_address_says_nothing(campaign):
+    Campaign.objects.filter(pk=campaign.pk).update(quota_total=4, units_reserved=4)
+    item = campaign.items.first()
+    sent_back = Client().get(_checkout_url(campaign, item))
+    assert sent_back.url == f"{campaign.get_absolute_url()}?habis=po"
+    assert _notices(Client().get(sent_back.url)) == ["PO Tas Lukis baru saja habis."]
+    other = campaign_with_products(products=1, options={"Ukuran": ["S"]}, slug="po-lain").items.get()
+    for made_up in ("abc", "-1", "9" * 30, str(other.pk), ""):
+        page = Client().get(campaign.get_absolute_url(), {"habis": made_up})
+        assert page.status_code == 200 and _notices(page) == [], made_up
+    Campaign.objects.filter(pk=campaign.pk).update(quota_total=None)
+    pages_changed()
+    assert _notices(Client().get(f"{campaign.get_absolute_url()}?habis=po")) == []  # no quota: nothing to say

@@ -63,7 +63,7 @@ def _checkout(campaign, item_quantities, index, *, phone=None, email=None):
     response = Client().post(reverse("orders:checkout", args=[campaign.slug]), data)
     if response.status_code == 302:
         # On to the order's page, or back to the PO's page with why (sold out, over the limit).
-        return "refused" if response.url == campaign.get_absolute_url() else "placed"
+        return "refused" if response.url.split("?")[0] == campaign.get_absolute_url() else "placed"
     return response.status_code
 
 
