@@ -19,7 +19,7 @@ SOLD_OUT_PO = "po"
 
 
 def units_left_text(*, label: str, units_left: int) -> str:
-    """ "M has just sold out.", or how many are left when fewer than asked for."""
+    """What a refusal for want of units says: that `label` has just sold out, or how many are left."""
     if units_left:
         return _("Only %(left)d left of %(item)s; lower the quantity and order again.") % {
             "left": units_left,
