@@ -54,3 +54,27 @@ def test_a_buyer_on_a_phone_orders_two_variants_with_dp(phone, campaign, live_se
 
     response = phone.goto(f"{live_server.url}/pesanan/{order.number}/")
     assert response.status == 404
+
+
+def test_a_buyer_who_loses_the_last_one_is_told_on_the_pos_page(phone, campaign):
+    medium = campaign.items.order_by("position").first()
+    CampaignItem.objects.filter(pk=medium.pk).update(quota=1)
+    phone.goto(campaign.get_absolute_url())
+    phone.get_by_role("spinbutton", name=re.compile(r"^M\b")).fill("1")
+    phone.get_by_role("button", name="Lanjut pesan").click()
+    expect(phone.get_by_role("heading", name="Pesananmu")).to_be_visible()
+    phone.get_by_label("Nama lengkap").fill("Budi Santoso")
+    phone.get_by_label("Nomor WhatsApp").fill("0812 3456 7890")
+    phone.get_by_label("Provinsi").select_option("Jawa Tengah")
+    phone.get_by_label("Kota/Kabupaten").fill("Kota Surakarta")
+    phone.get_by_label("Kecamatan").fill("Laweyan")
+    phone.get_by_label("Kode pos").fill("57148")
+    phone.get_by_label("Alamat lengkap").fill("Jl. Dr. Radjiman No. 5")
+    phone.get_by_role("checkbox").check()
+    CampaignItem.objects.filter(pk=medium.pk).update(units_reserved=1)  # another buyer took the last one
+    phone.get_by_role("button", name="Buat pesanan").click()
+
+    expect(phone.locator("ul.messages[role=status]")).to_have_text(f"{medium.variant} baru saja habis.")
+    expect(phone.get_by_role("heading", name="PO Batik Kawung", level=1)).to_be_visible()
+    assert phone.url.endswith(f"?habis={medium.pk}")
+    assert not Order.objects.exists()
