@@ -20,6 +20,20 @@ def campaign():
     return campaign
 
 
+def _buyer_details_fill(phone, email: str = "") -> None:
+    """Who and where, as a buyer types them, and the PO terms accepted."""
+    phone.get_by_label("Nama lengkap").fill("Budi Santoso")
+    phone.get_by_label("Nomor WhatsApp").fill("0812 3456 7890")
+    if email:
+        phone.get_by_label("E-mail").fill(email)
+    phone.get_by_label("Provinsi").select_option("Jawa Tengah")
+    phone.get_by_label("Kota/Kabupaten").fill("Kota Surakarta")
+    phone.get_by_label("Kecamatan").fill("Laweyan")
+    phone.get_by_label("Kode pos").fill("57148")
+    phone.get_by_label("Alamat lengkap").fill("Jl. Dr. Radjiman No. 5")
+    phone.get_by_role("checkbox").check()
+
+
 def test_a_buyer_on_a_phone_orders_two_variants_with_dp(phone, campaign, live_server):
     phone.goto(campaign.get_absolute_url())
     phone.get_by_role("spinbutton", name=re.compile(r"^M\b")).fill("2")
@@ -30,15 +44,7 @@ def test_a_buyer_on_a_phone_orders_two_variants_with_dp(phone, campaign, live_se
     expect(phone.locator("[data-total]")).to_have_text("Rp600.000")
     phone.get_by_role("radio", name=re.compile(r"DP Rp300\.000")).check()
     phone.get_by_label("Catatan untuk item ini (opsional)").first.fill("Bordir: Budi")
-    phone.get_by_label("Nama lengkap").fill("Budi Santoso")
-    phone.get_by_label("Nomor WhatsApp").fill("0812 3456 7890")
-    phone.get_by_label("E-mail").fill("budi@example.com")
-    phone.get_by_label("Provinsi").select_option("Jawa Tengah")
-    phone.get_by_label("Kota/Kabupaten").fill("Kota Surakarta")
-    phone.get_by_label("Kecamatan").fill("Laweyan")
-    phone.get_by_label("Kode pos").fill("57148")
-    phone.get_by_label("Alamat lengkap").fill("Jl. Dr. Radjiman No. 5")
-    phone.get_by_role("checkbox").check()
+    _buyer_details_fill(phone, email="budi@example.com")
     phone.get_by_role("button", name="Buat pesanan").click()
 
     order = Order.objects.get()
@@ -63,14 +69,7 @@ def test_a_buyer_who_loses_the_last_one_is_told_on_the_pos_page(phone, campaign)
     phone.get_by_role("spinbutton", name=re.compile(r"^M\b")).fill("1")
     phone.get_by_role("button", name="Lanjut pesan").click()
     expect(phone.get_by_role("heading", name="Pesananmu")).to_be_visible()
-    phone.get_by_label("Nama lengkap").fill("Budi Santoso")
-    phone.get_by_label("Nomor WhatsApp").fill("0812 3456 7890")
-    phone.get_by_label("Provinsi").select_option("Jawa Tengah")
-    phone.get_by_label("Kota/Kabupaten").fill("Kota Surakarta")
-    phone.get_by_label("Kecamatan").fill("Laweyan")
-    phone.get_by_label("Kode pos").fill("57148")
-    phone.get_by_label("Alamat lengkap").fill("Jl. Dr. Radjiman No. 5")
-    phone.get_by_role("checkbox").check()
+    _buyer_details_fill(phone)
     CampaignItem.objects.filter(pk=medium.pk).update(units_reserved=1)  # another buyer took the last one
     phone.get_by_role("button", name="Buat pesanan").click()
 
