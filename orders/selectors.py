@@ -41,11 +41,10 @@ def checkout_campaign_and_units(*, slug: str, item_ids) -> tuple[Campaign | None
     ids = [int(item_id) for item_id in item_ids] or [0]  # no item has id 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            slug_field, stage_field = Campaign._meta.get_field("slug"), Campaign._meta.get_field("stage")
             execute_prepared(
                 cursor,
                 "checkout_campaign",
-                ["bigint[]", slug_field.db_type(connection), stage_field.db_type(connection)],
+                _checkout_campaign_types(),
                 _checkout_campaign_sql("= ANY($1)", "$2", "$3"),
                 [ids, slug, Campaign.Stage.DRAFT],
             )
@@ -71,6 +70,12 @@ def checkout_campaign_and_units(*, slug: str, item_ids) -> tuple[Campaign | None
             item.campaign = campaign
             items[item.pk] = item
     return campaign, items
+
+
+@functools.cache
+def _checkout_campaign_types() -> list[str]:
+    """The prepared query's argument types: the items' ids, the PO's slug and its stage."""
+    return ["bigint[]", *(Campaign._meta.get_field(name).db_type(connection) for name in ("slug", "stage"))]
 
 
 @functools.lru_cache(maxsize=64)

@@ -725,12 +725,8 @@ def _units_reserve(
                 head = rows[0][1 : 3 + len(ORDER_TERMS)]
                 items = [row[3 + len(ORDER_TERMS) :] for row in rows if row[3 + len(ORDER_TERMS)] is not None]
         else:
-            table = Campaign._meta.db_table
             cursor.execute(
-                f"UPDATE {table} SET units_reserved = units_reserved + %s"  # noqa: S608 - names from the model
-                " WHERE id = %s AND stage = %s AND opens_at <= %s AND closes_at > %s"
-                " AND (quota_total IS NULL OR units_reserved + %s <= quota_total)"
-                f" RETURNING units_reserved, quota_total, {', '.join(ORDER_TERMS)}",
+                _campaign_reserve_sql(units="%s", campaign="%s", stage="%s", moment="%s"),
                 [units, campaign.pk, Campaign.Stage.PUBLISHED, moment, moment, units],
             )
             head = cursor.fetchone()
@@ -764,6 +760,18 @@ def _units_reserve(
     return terms, {item_id: price for item_id, price, _reserved, _quota in items}, locked_at
 
 
+def _campaign_reserve_sql(*, units: str, campaign: str, stage: str, moment: str, first: str = "") -> str:
+    """The campaign's UPDATE that takes its row lock and reserves `units` if it is open and they are left,
+    with these placeholders (each written where it is used): it returns `first`, the units reserved, the
+    quota and the order's terms."""
+    return (
+        f"UPDATE {Campaign._meta.db_table} SET units_reserved = units_reserved + {units}"  # noqa: S608
+        f" WHERE id = {campaign} AND stage = {stage} AND opens_at <= {moment} AND closes_at > {moment}"
+        f" AND (quota_total IS NULL OR units_reserved + {units} <= quota_total)"
+        f" RETURNING {first}units_reserved, quota_total, {', '.join(ORDER_TERMS)}"
+    )
+
+
 # The variants on sale: active, of an active product.
 _ACTIVE_VARIANTS_SQL = (
     f"SELECT v.id FROM {CampaignItem.variant.field.related_model._meta.db_table} v"  # noqa: S608 - model names
@@ -778,12 +786,9 @@ def _units_reserve_sql() -> str:
     EXISTS is evaluated once, before the items are read), and none runs when the campaign's changed
     nothing. One row per item reserved, or one with the items' columns NULL when none was."""
     return (
-        f"WITH reserved_campaign AS (UPDATE {Campaign._meta.db_table}"  # noqa: S608 - names from the models
-        " SET units_reserved = units_reserved + $1"
-        " WHERE id = $2 AND stage = $3 AND opens_at <= $4 AND closes_at > $4"
-        " AND (quota_total IS NULL OR units_reserved + $1 <= quota_total)"
-        f" RETURNING clock_timestamp(), units_reserved, quota_total, {', '.join(ORDER_TERMS)}),"
-        f" reserved_items AS (UPDATE {CampaignItem._meta.db_table} i"
+        "WITH reserved_campaign AS ("
+        + _campaign_reserve_sql(units="$1", campaign="$2", stage="$3", moment="$4", first="clock_timestamp(), ")
+        + f"), reserved_items AS (UPDATE {CampaignItem._meta.db_table} i"  # noqa: S608 - names from the models
         " SET units_reserved = i.units_reserved + wanted.quantity FROM unnest($5, $6) AS wanted(id, quantity)"
         " WHERE EXISTS (SELECT FROM reserved_campaign) AND i.id = wanted.id AND i.id = ANY($5) AND i.campaign_id = $2"
         " AND (i.quota IS NULL OR i.units_reserved + wanted.quantity <= i.quota)"
