@@ -49,8 +49,21 @@ class Order(models.Model):
         FULL = "full", _("Pay in full")
         DOWN_PAYMENT = "dp", _("DP now, balance later")
 
+    # The status groups, named once; every module reads them from here.
     # Orders that hold their units; the others gave them back.
     LIVE_STATUSES = (Status.PENDING_PAYMENT, Status.DP_PAID, Status.PAID, Status.SHIPPED, Status.COMPLETED)
+    # Orders that take a payment now: the first one, or the balance.
+    PAYABLE_STATUSES = (Status.PENDING_PAYMENT, Status.DP_PAID)
+    # Orders with a DP or more in: their units are made, counted towards the goal and tallied.
+    PAID_STATUSES = (Status.DP_PAID, Status.PAID, Status.SHIPPED, Status.COMPLETED)
+    # Orders paid in full, whether shipped yet or not.
+    PAID_IN_FULL_STATUSES = (Status.PAID, Status.SHIPPED, Status.COMPLETED)
+    # Live orders not shipped yet: a delay concerns them, and the seller may still cancel them.
+    UNSHIPPED_STATUSES = (Status.PENDING_PAYMENT, Status.DP_PAID, Status.PAID)
+    # Orders that ended: nothing more happens to them.
+    ENDED_STATUSES = (Status.COMPLETED, Status.CANCELLED, Status.EXPIRED)
+    # Orders that ended without being delivered: their units went back.
+    CLOSED_UNFILLED_STATUSES = (Status.EXPIRED, Status.CANCELLED)
 
     # Set right after the insert from the primary key (PO-2611-00042); NULL until then.
     # Unique by the constraints below (on PostgreSQL unique=True would add a second, LIKE index, which no
