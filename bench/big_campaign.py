@@ -8,16 +8,17 @@ the page cache off (every request renders) and prints server time per request
 """
 
 import argparse
-import os
-import resource
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from django.test import Client
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository's root: bench.harness, the apps
+
+from bench.harness.django_setup import django_start
+from bench.harness.stats import max_rss_mb, spread
 
 
 def main() -> int:
@@ -29,32 +30,19 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="prapesan-big-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preorder_shop.settings")
-    os.environ["VAR_DIR"] = folder
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{folder}/big.sqlite3"
-    os.environ["PAGE_CACHE_SECONDS"] = "0"
-    os.environ["DEBUG"] = "false"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.test import Client
-
-    call_command("migrate", verbosity=0)
-    from tests.factories import campaign_with_products
-
-    campaign = campaign_with_products(
-        products=args.products,
-        options={
-            "Ukuran": [f"U{n}" for n in range(args.sizes)],
-            "Warna": [f"Warna {n}" for n in range(args.colours)],
-        },
+    django_start(
+        var_dir=folder,
+        database_url=args.database_url or f"sqlite:///{folder}/big.sqlite3",
+        migrate=True,
+        settings={"PAGE_CACHE_SECONDS": "0", "ALLOWED_HOSTS": "testserver"},
     )
+    from bench.harness.shop import big_po_seed  # noqa: PLC0415 - needs django.setup() first
+
+    campaign = big_po_seed(products=args.products, sizes=args.sizes, colours=args.colours)
     variants = campaign.items.count()
     client = Client()
     url = campaign.get_absolute_url()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_before = max_rss_mb()
     times, size = [], 0
     for _ in range(args.runs):
         started = time.perf_counter()
@@ -62,11 +50,12 @@ def main() -> int:
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.status_code
         size = len(response.content)
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_after = max_rss_mb()
+    figures = spread(times)
     print(f"campaign with {variants} variants, page {size / 1024:.0f} KB")
     print(
-        f"server time per request: min {min(times):.0f} ms, median {statistics.median(times):.0f} ms, "
-        f"max {max(times):.0f} ms ({args.runs} runs, page cache off)"
+        f"server time per request: min {figures.min:.0f} ms, median {figures.median:.0f} ms, "
+        f"max {figures.max:.0f} ms ({args.runs} runs, page cache off)"
     )
     print(f"process max RSS: {rss_before:.0f} MB before the requests, {rss_after:.0f} MB after")
     return 0

@@ -235,6 +235,19 @@ class Campaign(models.Model):
             raise ValidationError(errors)
 
 
+class CampaignItemQuerySet(models.QuerySet):
+    @staticmethod
+    def on_sale_condition(path: str = "") -> Q:
+        """What puts an item on sale (an active variant of an active product), for a query of the items, or,
+        with `path` ("items__" from a campaign), of a model that reaches them."""
+        return Q(**{f"{path}variant__is_active": True, f"{path}variant__product__is_active": True})
+
+    def on_sale(self) -> "CampaignItemQuerySet":
+        """The items buyers can order: the one definition of "on sale" (a variant or product the seller
+        switched off is not sold)."""
+        return self.filter(self.on_sale_condition())
+
+
 class CampaignItem(models.Model):
     """A variant sold in a campaign, at its PO price, within its quota."""
 
@@ -247,6 +260,8 @@ class CampaignItem(models.Model):
     # Units held by live orders; moved only with F() under a lock.
     units_reserved = models.PositiveIntegerField(_("units reserved"), default=0, editable=False)
     position = models.PositiveIntegerField(_("position"), default=0)
+
+    objects = CampaignItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]

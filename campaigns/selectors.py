@@ -15,11 +15,7 @@ RECENTLY_CLOSED_DAYS = 30
 
 def _items_on_sale() -> QuerySet[CampaignItem]:
     """Items buyers see: a variant or product the seller switched off is not sold."""
-    return (
-        CampaignItem.objects.filter(variant__is_active=True, variant__product__is_active=True)
-        .select_related("variant__product")
-        .order_by("position", "pk")
-    )
+    return CampaignItem.objects.on_sale().select_related("variant__product").order_by("position", "pk")
 
 
 def campaign_list_open(*, now: datetime.datetime) -> QuerySet[Campaign]:
@@ -108,13 +104,14 @@ def campaign_card_facts(*, campaigns: list[Campaign]) -> dict[int, CardFacts]:
     however many items the campaigns have."""
     if not campaigns:
         return {}
-    on_sale = Q(items__variant__is_active=True, items__variant__product__is_active=True)
+    on_sale = CampaignItem.objects.on_sale_condition("items__")
     limited = on_sale & Q(items__quota__isnull=False)
-    first_image = ProductImage.objects.filter(
-        product__is_active=True,
-        product__variants__is_active=True,
-        product__variants__campaign_items__campaign=OuterRef("pk"),
-    ).order_by("product__variants__campaign_items__position", "position", "pk")
+    # The first picture of the first product on sale.
+    first_image = (
+        CampaignItem.objects.on_sale()
+        .filter(campaign=OuterRef("pk"), variant__product__images__isnull=False)
+        .order_by("position", "variant__product__images__position", "variant__product__images__pk")
+    )
     rows = (
         Campaign.objects.filter(pk__in=[campaign.pk for campaign in campaigns])
         .annotate(
@@ -124,8 +121,8 @@ def campaign_card_facts(*, campaigns: list[Campaign]) -> dict[int, CardFacts]:
             limited_left=Sum(
                 Greatest(F("items__quota") - F("items__units_reserved"), 0), filter=limited, output_field=IntegerField()
             ),
-            image_name=Subquery(first_image.values("image")[:1]),
-            image_widths=Subquery(first_image.values("rendition_widths")[:1]),
+            image_name=Subquery(first_image.values("variant__product__images__image")[:1]),
+            image_widths=Subquery(first_image.values("variant__product__images__rendition_widths")[:1]),
         )
         .values("pk", "lowest", "item_count", "unlimited", "limited_left", "image_name", "image_widths")
     )

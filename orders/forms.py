@@ -4,9 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.provinces import PROVINCE_CHOICES
 
+from .checkout import phone_normalise
 from .exceptions import InvalidOrder
 from .models import Order
-from .services import phone_normalise
 
 QUANTITY_PREFIX = "qty-"
 NOTE_PREFIX = "note-"

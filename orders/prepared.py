@@ -87,23 +87,30 @@ def _insert_statement(db, shape) -> tuple[list[list], list[str], str]:
     return fields_per_group, argument_types, sql
 
 
-def model_from_values(model: type[Model], values) -> Model:
-    """An instance of `model` from its concrete fields' values as a cursor read them (in field order),
-    converted as the ORM converts them (JSON, and SQLite's dates)."""
+def rows_named(cursor) -> list[dict]:
+    """The rows the cursor's statement gave, each as {column name: value}, so that code reads them by name."""
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def model_from_row(model: type[Model], row: dict) -> Model:
+    """An instance of `model` from its concrete fields' values in `row` ({column name: value}, as rows_named
+    gives them), converted as the ORM converts them (JSON, and SQLite's dates)."""
     db = connections[DEFAULT_DB_ALIAS]
+    fields = model._meta.concrete_fields
     converters = _converters.get(model)
     if converters is None:
         converters = _converters[model] = []
-        for index, field in enumerate(model._meta.concrete_fields):
+        for index, field in enumerate(fields):
             column = field.get_col(model._meta.db_table)
             functions = [*db.ops.get_db_converters(column), *field.get_db_converters(db)]
             if functions:
                 converters.append((index, column, functions))
-    values = list(values)
+    values = [row[field.column] for field in fields]
     for index, column, functions in converters:
         for function in functions:
             values[index] = function(values[index], column, db)
-    return model.from_db(db.alias, [field.attname for field in model._meta.concrete_fields], values)
+    return model.from_db(db.alias, [field.attname for field in fields], values)
 
 
 # model -> [(index, column, converters)] for the fields whose values the ORM converts; built once per process.

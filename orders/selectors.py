@@ -10,11 +10,9 @@ from django.shortcuts import get_object_or_404
 from campaigns.models import Campaign, CampaignItem, CampaignUpdate
 
 from .models import BankAccount, Order, OrderEvent, OrderLine
-from .prepared import execute_prepared, model_from_values
+from .prepared import execute_prepared, model_from_row, rows_named
 
 Status = Order.Status
-UNPAID = (Status.PENDING_PAYMENT,)
-PAID = (Status.DP_PAID, Status.PAID, Status.SHIPPED, Status.COMPLETED)
 
 
 def order_queryset_for_buyer() -> QuerySet[Order]:
@@ -53,19 +51,17 @@ def checkout_campaign_and_units(*, slug: str, item_ids) -> tuple[Campaign | None
                 _checkout_campaign_sql(f"IN ({', '.join(['%s'] * len(ids))})", "%s", "%s"),
                 [*ids, slug, Campaign.Stage.DRAFT],
             )
-        rows = cursor.fetchall()
+        rows = rows_named(cursor)
     if not rows:
         return None, {}
-    fields = len(Campaign._meta.concrete_fields)
-    campaign = model_from_values(Campaign, rows[0][:fields])
-    units = [row[fields:] for row in rows]
+    campaign = model_from_row(Campaign, rows[0])
     items = {}
-    for item_id, quota, units_reserved in units:
-        if item_id is not None:  # None: no item asked for is this PO's
+    for row in rows:
+        if row["item_id"] is not None:  # None: no item asked for is this PO's
             item = CampaignItem.from_db(
                 connection.alias,
                 ["id", "campaign_id", "quota", "units_reserved"],
-                [item_id, campaign.pk, quota, units_reserved],
+                [row["item_id"], campaign.pk, row["item_quota"], row["item_units_reserved"]],
             )
             item.campaign = campaign
             items[item.pk] = item
@@ -80,12 +76,15 @@ def _checkout_campaign_types() -> list[str]:
 
 @functools.lru_cache(maxsize=64)
 def _checkout_campaign_sql(item_ids: str, slug: str, stage: str) -> str:
-    """The checkout's first query (prepared on PostgreSQL) with these placeholders: the PO's every column
-    in field order, then its items' id, quota and units reserved."""
+    """The checkout's first query (prepared on PostgreSQL) with these placeholders: the PO's every column,
+    then its items' id, quota and units reserved (as item_id, item_quota, item_units_reserved)."""
     quote = connection.ops.quote_name
     columns = ", ".join(f"c.{quote(field.column)}" for field in Campaign._meta.concrete_fields)
+    item_columns = ", ".join(
+        f"i.{quote(name)} AS {quote('item_' + name)}" for name in ("id", "quota", "units_reserved")
+    )
     return (
-        f"SELECT {columns}, i.{quote('id')}, i.{quote('quota')}, i.{quote('units_reserved')}"  # noqa: S608
+        f"SELECT {columns}, {item_columns}"  # noqa: S608
         f" FROM {quote(Campaign._meta.db_table)} c LEFT JOIN {quote(CampaignItem._meta.db_table)} i"
         f" ON i.{quote('campaign_id')} = c.{quote('id')} AND i.{quote('id')} {item_ids}"
         f" WHERE c.{quote('slug')} = {slug} AND c.{quote('stage')} <> {stage}"
@@ -96,9 +95,8 @@ def checkout_items(*, campaign: Campaign, item_ids) -> dict[int, CampaignItem]:
     """The campaign's items on sale among `item_ids`, with what a checkout line shows."""
     return {
         item.pk: item
-        for item in CampaignItem.objects.filter(
-            campaign=campaign, pk__in=item_ids, variant__is_active=True, variant__product__is_active=True
-        )
+        for item in CampaignItem.objects.on_sale()
+        .filter(campaign=campaign, pk__in=item_ids)
         .select_related("variant__product")
         .prefetch_related("variant__option_values")
     }
@@ -129,8 +127,8 @@ def campaign_demand(*, campaign: Campaign) -> tuple[list[VariantDemand], list[Da
         for row in OrderLine.objects.filter(order__campaign=campaign)
         .values("campaign_item_id")
         .annotate(
-            unpaid=Sum("quantity", filter=Q(order__status__in=UNPAID), default=0),
-            paid=Sum("quantity", filter=Q(order__status__in=PAID), default=0),
+            unpaid=Sum("quantity", filter=Q(order__status=Status.PENDING_PAYMENT), default=0),
+            paid=Sum("quantity", filter=Q(order__status__in=Order.PAID_STATUSES), default=0),
         )
     }
     items = (

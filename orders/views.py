@@ -18,18 +18,12 @@ from catalog.models import shop_profile
 from catalog.page_cache import cached_data, page_cached, page_key, page_render, page_store
 from preorder_shop.client import client_key, throttle
 
+from .checkout import BuyerDetails, LineRequest, order_place, order_quote, order_weight_grams
 from .exceptions import OrderError, QuotaExceeded
 from .forms import NOTE_PREFIX, CheckoutForm, OrderLookupForm, quantities_from
 from .models import Order
 from .selectors import bank_account_list_active, checkout_campaign_and_units, checkout_items, order_get_for_buyer
-from .services import (
-    BuyerDetails,
-    LineRequest,
-    order_lookup_send_link,
-    order_place,
-    order_quote,
-    order_weight_grams,
-)
+from .services import order_lookup_send_link
 
 
 @dataclass

@@ -7,9 +7,10 @@ from django.core import mail
 from django.db import IntegrityError, connection
 
 from campaigns.models import Campaign, CampaignItem
+from orders.checkout import LineRequest, order_place, phone_normalise, unique_code
+from orders.checkout import buyer as checkout_buyer
 from orders.exceptions import BuyerLimitExceeded, CampaignNotOpen, InvalidOrder, QuotaExceeded
 from orders.models import Order
-from orders.services import LineRequest, order_place, phone_normalise
 from tests.factories import buyer, campaign_with_products, place_order
 
 pytestmark = pytest.mark.django_db
@@ -203,8 +204,6 @@ def test_no_two_unpaid_orders_share_a_transfer_amount(campaign):
 
 
 def test_a_new_order_avoids_every_amount_unpaid_orders_use_and_its_number_skips_none(campaign, monkeypatch):
-    import orders.services as services
-
     small, medium = _items(campaign)
     first = place_order(campaign, [(small, 1)], plan="full", email="a@example.com", phone="081111111111")
     # The only three-digit code the second order tries is the first order's: the amount is taken.
@@ -214,7 +213,7 @@ def test_a_new_order_avoids_every_amount_unpaid_orders_use_and_its_number_skips_
     def sample(population, k):
         return forced.pop() if forced else random_sample(population, k)
 
-    monkeypatch.setattr(services.random, "sample", sample)
+    monkeypatch.setattr(unique_code.random, "sample", sample)
     second = place_order(campaign, [(medium, 1)], plan="full", email="b@example.com", phone="082222222222")
     assert second.first_payment_idr == first.first_payment_idr
     assert second.unique_code != first.unique_code
@@ -234,12 +233,10 @@ def test_the_fixed_dp_is_per_unit(campaign):
 
 
 def test_a_number_is_parsed_once_whether_typed_or_already_normalised(monkeypatch):
-    import orders.services as services
-
-    monkeypatch.setattr(services, "_PHONES_NORMALISED", {})
+    monkeypatch.setattr(checkout_buyer, "_PHONES_NORMALISED", {})
     parsed = []
-    real_parse = services.phonenumbers.parse
-    monkeypatch.setattr(services.phonenumbers, "parse", lambda *args: parsed.append(args[0]) or real_parse(*args))
+    real_parse = checkout_buyer.phonenumbers.parse
+    monkeypatch.setattr(checkout_buyer.phonenumbers, "parse", lambda *args: parsed.append(args[0]) or real_parse(*args))
     assert phone_normalise("0812-3456-7890") == "+6281234567890"
     assert phone_normalise("+6281234567890") == "+6281234567890"
     assert phone_normalise("0812-3456-7890") == "+6281234567890"

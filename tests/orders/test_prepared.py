@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-import orders.services as services
 from campaigns.models import CampaignItem
+from orders.checkout import placing
 from orders.exceptions import QuotaExceeded
 from orders.models import Message, Order, OrderEvent, OrderLine
 from orders.prepared import rows_insert_prepared
@@ -113,7 +113,7 @@ def test_an_amount_taken_at_the_same_moment_is_picked_again(monkeypatch):
     campaign = campaign_with_products(products=1, options={"Ukuran": ["S"]})
     small = campaign.items.get()
     first = place_order(campaign, [(small, 1)], plan="full", phone="081200000001", email="a@example.com")
-    real = services._order_id_and_unique_code
+    real = placing.order_id_and_unique_code
     tries = []
 
     def raced(first_payment_idr, order_id):
@@ -121,7 +121,7 @@ def test_an_amount_taken_at_the_same_moment_is_picked_again(monkeypatch):
         tries.append((order_id, code))
         return (order_id, first.unique_code) if len(tries) == 1 else (order_id, code)
 
-    monkeypatch.setattr(services, "_order_id_and_unique_code", raced)
+    monkeypatch.setattr(placing, "order_id_and_unique_code", raced)
     second = place_order(campaign, [(small, 1)], plan="full", phone="081200000002", email="b@example.com")
 
     assert len(tries) == 2 and tries[0][0] == tries[1][0] == second.pk

@@ -1,18 +1,14 @@
 """The kode unik keeps 2,000 unpaid orders at one price apart: three digits while any is free,
 then four; never the same amount twice among unpaid orders."""
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
-from orders import services
+from orders.checkout import UNIQUE_CODE_TIERS, unique_code
 from orders.models import Order
-from orders.services import UNIQUE_CODE_TIERS
-from tests.factories import campaign_with_products, place_order
+from tests.factories import campaign_with_products, orders_at_amount, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -20,41 +16,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _no_amount_known_full():
     """What this process learnt of full amounts is of the database a test before: forget it."""
-    services._three_digit_codes_full_until.clear()
+    unique_code._three_digit_codes_full_until.clear()
     yield
-    services._three_digit_codes_full_until.clear()
-
-
-def _unpaid_orders_at(campaign, first_payment, codes):
-    now = timezone.now()
-    Order.objects.bulk_create(
-        [
-            Order(
-                number=f"PO-TEST-{code:05d}",
-                token=f"token-for-a-test-order-{code:06d}",
-                campaign=campaign,
-                payment_plan="full",
-                buyer_name=f"Pembeli {code}",
-                phone=f"+62812{code:07d}",
-                email=f"b{code}@example.com",
-                province="DI Yogyakarta",
-                city="Kota Yogyakarta",
-                district="Gondokusuman",
-                postal_code="55223",
-                street="Jl. Kaliurang",
-                units=1,
-                total_idr=first_payment,
-                first_payment_idr=first_payment,
-                unique_code=code,
-                first_transfer_idr=first_payment + code,
-                payment_deadline=now + datetime.timedelta(hours=24),
-                terms_accepted_at=now,
-                created_at=now,
-            )
-            for code in codes
-        ],
-        batch_size=500,
-    )
+    unique_code._three_digit_codes_full_until.clear()
 
 
 def _full_payment_po_at_150_000():
@@ -67,7 +31,7 @@ def _full_payment_po_at_150_000():
 
 def test_two_thousand_unpaid_orders_at_one_price_all_get_an_amount_of_their_own():
     campaign, item = _full_payment_po_at_150_000()
-    _unpaid_orders_at(campaign, 150_000, range(1, 999))  # 998 codes taken: one three-digit code is left
+    orders_at_amount(campaign, 150_000, range(1, 999))  # 998 codes taken: one three-digit code is left
 
     last_small = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
     assert last_small.unique_code <= UNIQUE_CODE_TIERS[0][1]
@@ -75,7 +39,7 @@ def test_two_thousand_unpaid_orders_at_one_price_all_get_an_amount_of_their_own(
     assert UNIQUE_CODE_TIERS[1][0] <= thousandth_plus.unique_code <= UNIQUE_CODE_TIERS[1][1]
 
     taken = set(Order.objects.values_list("unique_code", flat=True))
-    _unpaid_orders_at(campaign, 150_000, [code for code in range(1000, 2000) if code not in taken][:997])
+    orders_at_amount(campaign, 150_000, [code for code in range(1000, 2000) if code not in taken][:997])
     assert Order.objects.filter(status="pending_payment").count() == 1997
     more = [
         place_order(campaign, [(item, 1)], plan="full", phone=f"08139999{n:04d}", email=f"y{n}@example.com")
@@ -89,7 +53,7 @@ def test_two_thousand_unpaid_orders_at_one_price_all_get_an_amount_of_their_own(
 
 def test_with_every_three_digit_code_taken_an_order_tries_a_few_four_digit_ones_before_reading_them_all():
     campaign, item = _full_payment_po_at_150_000()
-    _unpaid_orders_at(campaign, 150_000, range(1, 1000))  # all 999 three-digit codes taken
+    orders_at_amount(campaign, 150_000, range(1, 1000))  # all 999 three-digit codes taken
     with CaptureQueriesContext(connection) as queries:
         order = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
     assert UNIQUE_CODE_TIERS[1][0] <= order.unique_code <= UNIQUE_CODE_TIERS[1][1]
@@ -124,7 +88,7 @@ def _amount_reads(sql: str) -> list[dict]:
 
 def test_once_every_three_digit_code_was_found_taken_the_next_orders_skip_reading_them_for_a_while():
     campaign, item = _full_payment_po_at_150_000()
-    _unpaid_orders_at(campaign, 150_000, range(1, 1000))
+    orders_at_amount(campaign, 150_000, range(1, 1000))
     first = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
     assert first.unique_code > UNIQUE_CODE_TIERS[0][1]
     Order.objects.filter(unique_code=500).update(status="paid")  # a three-digit code is free again
@@ -140,8 +104,8 @@ def test_once_every_three_digit_code_was_found_taken_the_next_orders_skip_readin
     assert second.unique_code == 500 or second.unique_code > UNIQUE_CODE_TIERS[0][1]
 
     # Once the while is over, the process reads them again and finds the one left.
-    assert services._three_digit_codes_full_until[150_000] > services.time.monotonic()
-    services._three_digit_codes_full_until[150_000] = services.time.monotonic() - 1
+    assert unique_code._three_digit_codes_full_until[150_000] > unique_code.time.monotonic()
+    unique_code._three_digit_codes_full_until[150_000] = unique_code.time.monotonic() - 1
     if second.unique_code != 500:
         third = place_order(campaign, [(item, 1)], plan="full", phone="081399990003", email="x3@example.com")
         assert third.unique_code == 500
@@ -158,7 +122,7 @@ def _plan_nodes(plan: dict) -> list[dict]:
 def test_the_free_three_digit_codes_left_are_found_from_those_taken():
     campaign, item = _full_payment_po_at_150_000()
     free = {17, 503, 998}
-    _unpaid_orders_at(campaign, 150_000, [code for code in range(1, 1000) if code not in free])
+    orders_at_amount(campaign, 150_000, [code for code in range(1, 1000) if code not in free])
     placed = [
         place_order(campaign, [(item, 1)], plan="full", phone=f"08139999{n:04d}", email=f"z{n}@example.com")
         for n in range(4)
