@@ -24,9 +24,10 @@ from .occasions import campaign_occasions, campaign_warnings
 from .postage import postage_rates_set
 from .provinces import PROVINCE_CHOICES, PROVINCES
 from .services import (
+    campaign_back_to_draft,
     campaign_image_renditions_make,
     campaign_items_add_variants,
-    campaign_stage_move,
+    campaign_publish,
     campaign_update_post,
 )
 
@@ -200,8 +201,9 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdminBase(admin.ModelAdmin):
+    """The campaign admin without the PO's life after checkout; fulfilment.admin registers it with that."""
+
     form = CampaignForm
     list_display = ["title", "status_badge", "opens_at", "closes_at", "estimated_ship_date", "reserved", "view_link"]
     list_filter = [StatusFilter, "payment_terms"]
@@ -217,7 +219,8 @@ class CampaignAdmin(admin.ModelAdmin):
         "close_processed_at",
         "postage_rates_link",
     ]
-    actions = ["publish", "back_to_draft", "start_production", "start_shipping", "complete", "cancel"]
+    # The steps after the window (production, shipping, completing, cancelling) are fulfilment's actions.
+    actions = ["publish", "back_to_draft"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "status_badge", "description", "image", "image_preview"]}),
         (_("PO window"), {"fields": ["opens_at", "closes_at", "estimated_ship_date", "occasion_helper"]}),
@@ -421,11 +424,11 @@ class CampaignAdmin(admin.ModelAdmin):
         if "_publish" not in request.POST:
             return
         try:
-            campaign_stage_move(campaign=obj, to_stage=Stage.PUBLISHED, now=timezone.now())
+            campaign_publish(campaign=obj, now=timezone.now())
         except CampaignError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
-            obj.stage = Stage.PUBLISHED
+            obj.refresh_from_db(fields=["stage"])
             self.message_user(
                 request,
                 _("%(campaign)s is published; it opens at its time.") % {"campaign": obj.title},
@@ -471,39 +474,20 @@ class CampaignAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/campaigns/postage_rates.html", context)
 
-    def _move(self, request, queryset, to_stage):
+    def _step(self, request, queryset, service, done: str):
+        """Run one stage service per selected campaign; a refused move says why and changes nothing."""
         for campaign in queryset:
             try:
-                campaign_stage_move(campaign=campaign, to_stage=to_stage, now=timezone.now())
+                service(campaign=campaign, now=timezone.now())
             except CampaignError as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
-                self.message_user(
-                    request,
-                    _("%(campaign)s: now %(stage)s.") % {"campaign": campaign.title, "stage": Stage(to_stage).label},
-                    messages.SUCCESS,
-                )
+                self.message_user(request, done % {"campaign": campaign.title}, messages.SUCCESS)
 
     @admin.action(permissions=["change"], description=_("Publish (opens at its time)"))
     def publish(self, request, queryset):
-        self._move(request, queryset, Stage.PUBLISHED)
+        self._step(request, queryset, campaign_publish, _("%(campaign)s is published; it opens at its time."))
 
     @admin.action(permissions=["change"], description=_("Back to draft (not opened yet)"))
     def back_to_draft(self, request, queryset):
-        self._move(request, queryset, Stage.DRAFT)
-
-    @admin.action(permissions=["change"], description=_("Start production (after closing)"))
-    def start_production(self, request, queryset):
-        self._move(request, queryset, Stage.IN_PRODUCTION)
-
-    @admin.action(permissions=["change"], description=_("Start shipping"))
-    def start_shipping(self, request, queryset):
-        self._move(request, queryset, Stage.SHIPPING)
-
-    @admin.action(permissions=["change"], description=_("Mark completed"))
-    def complete(self, request, queryset):
-        self._move(request, queryset, Stage.COMPLETED)
-
-    @admin.action(permissions=["change"], description=_("Cancel the campaign"))
-    def cancel(self, request, queryset):
-        self._move(request, queryset, Stage.CANCELLED)
+        self._step(request, queryset, campaign_back_to_draft, _("%(campaign)s is a draft again."))

@@ -25,7 +25,7 @@ from .services import campaign_items_add_variants
 
 SELLER_USERNAME = "penjual"
 SELLER_GROUP = "Penjual"
-SELLER_APPS = ["catalog", "campaigns", "orders", "payments"]
+SELLER_APPS = ["catalog", "campaigns", "orders", "payments", "fulfilment"]
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ def demo_catalog_and_campaigns(*, now: datetime.datetime) -> list[Campaign]:
 
 @transaction.atomic
 def demo_seller_ensure(*, password: str | None = None) -> SellerLogin:
-    """A staff account in the seller group, which may run the shop's four apps."""
+    """A staff account in the seller group, which may run the shop's apps."""
     group, _ = Group.objects.get_or_create(name=SELLER_GROUP)
     group.permissions.set(Permission.objects.filter(content_type__app_label__in=SELLER_APPS))
     user_model = get_user_model()

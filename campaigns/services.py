@@ -12,8 +12,9 @@ from .models import Campaign, CampaignItem, CampaignUpdate
 
 Stage = Campaign.Stage
 
-# The one table of moves. The closing job moves a closed campaign to TALLYING
-# (or FAILED), the production job moves a tallied one to IN_PRODUCTION.
+# The one table of moves. Each move is made by the service named for its step: campaign_publish and
+# campaign_back_to_draft here; closing, failing, production, shipping, completing and cancelling in
+# fulfilment.services, which count the orders and then record the move with campaign_mark_*.
 ALLOWED_STAGE_MOVES: dict[str, set[str]] = {
     Stage.DRAFT: {Stage.PUBLISHED, Stage.CANCELLED},
     Stage.PUBLISHED: {Stage.DRAFT, Stage.TALLYING, Stage.CANCELLED, Stage.FAILED},
@@ -26,40 +27,84 @@ ALLOWED_STAGE_MOVES: dict[str, set[str]] = {
 }
 
 
-@transaction.atomic
-def campaign_stage_move(*, campaign: Campaign, to_stage: str, now: datetime.datetime) -> Campaign:
-    """Move a campaign along its pipeline, or raise CampaignStageMoveNotAllowed."""
+def _stage_move(*, campaign: Campaign, to_stage: str, now: datetime.datetime) -> Campaign:
+    """The raw stage setter, private to this module: lock the campaign, check the move against the
+    table and the clock, and set it. Each step is a named service below."""
     campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
     if to_stage not in ALLOWED_STAGE_MOVES[campaign.stage]:
         raise CampaignStageMoveNotAllowed(campaign=campaign, to_stage=to_stage)
     status = campaign.status_at(now)
-    if to_stage == Stage.DRAFT and status != Campaign.Status.COMING_SOON:
-        raise CampaignStageMoveNotAllowed(
-            campaign=campaign,
-            to_stage=to_stage,
-            reason=_("Only a campaign that has not opened yet goes back to draft."),
-        )
     if to_stage in (Stage.TALLYING, Stage.FAILED) and status != Campaign.Status.CLOSED:
         raise CampaignStageMoveNotAllowed(
             campaign=campaign, to_stage=to_stage, reason=_("Only a PO whose window has ended is closed.")
         )
     if to_stage == Stage.CANCELLED and campaign.units_reserved:
-        # Orders hold units (and maybe money): cancelling must refund them, which the payments service does.
+        # Orders still hold units (and maybe money): fulfilment's campaign_cancel ends them with refunds first.
         raise CampaignStageMoveNotAllowed(
             campaign=campaign, to_stage=to_stage, reason=_("It has orders: cancel it with refunds for every buyer.")
-        )
-    if to_stage == Stage.PUBLISHED and campaign.closes_at <= now:
-        raise CampaignStageMoveNotAllowed(
-            campaign=campaign, to_stage=to_stage, reason=_("Its window has already ended; set new dates first.")
-        )
-    if to_stage == Stage.PUBLISHED and not campaign.items.exists():
-        raise CampaignStageMoveNotAllowed(
-            campaign=campaign, to_stage=to_stage, reason=_("Add at least one item before publishing.")
         )
     campaign.stage = to_stage
     campaign.save(update_fields=["stage"])
     transaction.on_commit(pages_changed)
     return campaign
+
+
+@transaction.atomic
+def campaign_publish(*, campaign: Campaign, now: datetime.datetime) -> Campaign:
+    """Publish a draft: it shows as coming soon until it opens, then takes orders until it closes."""
+    locked = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
+    if locked.stage == Stage.DRAFT and locked.closes_at <= now:
+        raise CampaignStageMoveNotAllowed(
+            campaign=locked, to_stage=Stage.PUBLISHED, reason=_("Its window has already ended; set new dates first.")
+        )
+    if locked.stage == Stage.DRAFT and not locked.items.exists():
+        raise CampaignStageMoveNotAllowed(
+            campaign=locked, to_stage=Stage.PUBLISHED, reason=_("Add at least one item before publishing.")
+        )
+    return _stage_move(campaign=locked, to_stage=Stage.PUBLISHED, now=now)
+
+
+@transaction.atomic
+def campaign_back_to_draft(*, campaign: Campaign, now: datetime.datetime) -> Campaign:
+    """Take a published PO that has not opened yet off the shop again."""
+    locked = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
+    if locked.stage == Stage.PUBLISHED and locked.status_at(now) != Campaign.Status.COMING_SOON:
+        raise CampaignStageMoveNotAllowed(
+            campaign=locked,
+            to_stage=Stage.DRAFT,
+            reason=_("Only a campaign that has not opened yet goes back to draft."),
+        )
+    return _stage_move(campaign=locked, to_stage=Stage.DRAFT, now=now)
+
+
+# The steps after the window. Each records one move of the table and nothing else; the rules that
+# need the orders (the goal, the tally, refunds, every order ended) are fulfilment's, whose service
+# of the same step calls these with the campaign locked. Only fulfilment's services call them
+# (tests/test_architecture.py checks).
+
+
+def campaign_mark_tallying(*, campaign: Campaign, now: datetime.datetime) -> Campaign:
+    return _stage_move(campaign=campaign, to_stage=Stage.TALLYING, now=now)
+
+
+def campaign_mark_failed(*, campaign: Campaign, now: datetime.datetime) -> Campaign:
+    return _stage_move(campaign=campaign, to_stage=Stage.FAILED, now=now)
+
+
+def campaign_mark_in_production(*, campaign: Campaign, now: datetime.datetime) -> Campaign:
+    return _stage_move(campaign=campaign, to_stage=Stage.IN_PRODUCTION, now=now)
+
+
+def campaign_mark_shipping(*, campaign: Campaign, now: datetime.datetime) -> Campaign:
+    return _stage_move(campaign=campaign, to_stage=Stage.SHIPPING, now=now)
+
+
+def campaign_mark_completed(*, campaign: Campaign, now: datetime.datetime) -> Campaign:
+    return _stage_move(campaign=campaign, to_stage=Stage.COMPLETED, now=now)
+
+
+def campaign_mark_cancelled(*, campaign: Campaign, now: datetime.datetime) -> Campaign:
+    return _stage_move(campaign=campaign, to_stage=Stage.CANCELLED, now=now)
 
 
 @transaction.atomic

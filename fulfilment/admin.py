@@ -1,10 +1,14 @@
-"""The seller's view of a PO after (and while) it runs: the overview on the campaign
-page, the production tally with its lists and exports, and the address labels."""
+"""The seller's view of a PO after (and while) it runs, and the one place that registers the
+Campaign and Order admins: campaigns' and orders' own, with payments' money, and here the
+overview on the campaign page, the steps after the window, the production tally with its lists
+and exports, the address labels, shipping (one order or a file) and postage after weighing."""
 
 import tempfile
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -14,25 +18,48 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportMixin
+from import_export.formats.base_formats import CSV, XLSX
 
+from campaigns.admin import CampaignAdminBase
+from campaigns.exceptions import CampaignError
 from campaigns.models import Campaign
-from orders.models import ProductionTally
-from orders.production import campaign_waiting_first_payments, tally_matrices
+from catalog.money import format_rupiah
+from orders.couriers import COURIER_CHOICES
+from orders.models import Order
 from orders.selectors import campaign_demand
+from payments.admin import OrderMoneyAdmin, ReasonActionForm
+from payments.selectors import campaign_money
 
-from .delays import campaign_delay_summaries
-from .exceptions import PaymentError
+from .exceptions import FulfilmentError
 from .exports import address_labels, packing_list_write, production_list_write
-from .production import campaign_production_blocker, campaign_production_start, campaign_tally_recompute
-from .selectors import campaign_money
-from .services import campaign_paid_units
+from .models import ProductionTally
+from .selectors import (
+    campaign_delay_summaries,
+    campaign_paid_units,
+    campaign_waiting_first_payments,
+    tally_matrices,
+)
+from .services import (
+    campaign_cancel,
+    campaign_complete,
+    campaign_production_blocker,
+    campaign_production_start,
+    campaign_shipping_start,
+    campaign_tally_recompute,
+    campaign_update_announce,
+    order_personal_data_delete,
+    order_postage_set,
+    order_ship,
+)
+from .shipping_import import ShipmentResource
 
 EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
 LISTS = ("production", "packing")
 
 
 class CampaignProductionAdminMixin:
-    """Mixed into the campaign admin registered by payments.admin."""
+    """The overview, the production page, the lists and the labels, mixed into the campaign admin below."""
 
     class Media:
         js = ["vendor/chartjs/chart.umd.min.js", "js/admin_po_chart.js"]
@@ -52,7 +79,7 @@ class CampaignProductionAdminMixin:
             return "-"
         variants, days = campaign_demand(campaign=obj)
         return render_to_string(
-            "admin/payments/po_overview.html",
+            "admin/fulfilment/po_overview.html",
             {
                 "campaign": obj,
                 "money": campaign_money(campaign=obj),
@@ -107,7 +134,7 @@ class CampaignProductionAdminMixin:
                 elif action == "recompute":
                     campaign_tally_recompute(campaign=campaign, now=timezone.now())
                     self.message_user(request, gettext("The tally is counted again."), messages.SUCCESS)
-            except PaymentError as error:
+            except FulfilmentError as error:
                 self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(request.path)
         tally = ProductionTally.objects.filter(campaign=campaign).first()
@@ -124,7 +151,7 @@ class CampaignProductionAdminMixin:
             "waiting": campaign_waiting_first_payments(campaign=campaign),
             "can_change": self.has_change_permission(request, campaign),
         }
-        return TemplateResponse(request, "admin/payments/production.html", context)
+        return TemplateResponse(request, "admin/fulfilment/production.html", context)
 
     def export_view(self, request, campaign_id, list_name, file_format):
         campaign = self._campaign(request, campaign_id)
@@ -154,7 +181,7 @@ class CampaignProductionAdminMixin:
         campaign = self._campaign(request, campaign_id)
         return TemplateResponse(
             request,
-            "payments/address_labels.html",
+            "fulfilment/address_labels.html",
             {
                 "campaign": campaign,
                 "labels": address_labels(campaign=campaign),
@@ -162,3 +189,128 @@ class CampaignProductionAdminMixin:
                 "shop_address": settings.SHOP_RETURN_ADDRESS,
             },
         )
+
+
+@admin.register(Campaign)
+class CampaignAdmin(CampaignProductionAdminMixin, CampaignAdminBase):
+    """Every step after the window is one action calling the service named for it; a refused step says why."""
+
+    action_form = ReasonActionForm
+    actions = [*CampaignAdminBase.actions, "start_production", "start_shipping", "complete", "cancel"]
+
+    # A new update is told to every live buyer; a delay asks each to keep or cancel.
+    update_post = staticmethod(campaign_update_announce)
+
+    def _step(self, request, queryset, service, done: str, **arguments):
+        for campaign in queryset:
+            try:
+                service(campaign=campaign, now=timezone.now(), **arguments)
+            except (FulfilmentError, CampaignError) as error:
+                message = str(error)
+                if campaign.title not in message:
+                    message = f"{campaign.title}: {message}"
+                self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(request, done % {"campaign": campaign.title}, messages.SUCCESS)
+
+    @admin.action(permissions=["change"], description=_("Take the tally and start production (after closing)"))
+    def start_production(self, request, queryset):
+        self._step(
+            request, queryset, campaign_production_start, gettext("%(campaign)s: the tally is taken; in production.")
+        )
+
+    @admin.action(permissions=["change"], description=_("Start shipping"))
+    def start_shipping(self, request, queryset):
+        self._step(request, queryset, campaign_shipping_start, gettext("%(campaign)s: now shipping."))
+
+    @admin.action(permissions=["change"], description=_("Mark completed (every order has ended)"))
+    def complete(self, request, queryset):
+        self._step(request, queryset, campaign_complete, gettext("%(campaign)s: completed."))
+
+    @admin.action(permissions=["change"], description=_("Cancel the PO and refund every buyer (give a reason)"))
+    def cancel(self, request, queryset):
+        self._step(
+            request,
+            queryset,
+            campaign_cancel,
+            gettext("%(campaign)s is cancelled; refunds are recorded."),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
+
+
+class OrderActionForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    courier = forms.ChoiceField(label=_("Courier"), required=False, choices=[("", "-"), *COURIER_CHOICES])
+    resi = forms.CharField(label=_("Resi"), required=False, max_length=40)
+    postage = forms.IntegerField(label=_("Postage (Rp)"), required=False, min_value=0, max_value=10_000_000)
+
+
+@admin.register(Order)
+class OrderAdmin(ImportMixin, OrderMoneyAdmin):
+    """Orders with their money (payments), shipping, postage after weighing and the buyer's data on request."""
+
+    action_form = OrderActionForm
+    actions = ["cancel_orders", "ship_order", "set_postage", "delete_personal_data"]
+    resource_classes = [ShipmentResource]
+    import_formats = [CSV, XLSX]
+
+    def get_import_data_kwargs(self, **kwargs):
+        # Any row that breaks a rule undoes the whole file: never half-shipped.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    @admin.action(permissions=["change"], description=_("Delete the buyer's personal data (on request; ended orders)"))
+    def delete_personal_data(self, request, queryset):
+        for order in queryset:
+            try:
+                order_personal_data_delete(order=order, now=timezone.now())
+            except FulfilmentError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(number)s: the buyer's personal data is deleted.") % {"number": order.number},
+                    messages.SUCCESS,
+                )
+
+    @admin.action(permissions=["change"], description=_("Mark shipped (choose the courier, type the resi)"))
+    def ship_order(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(
+                request, gettext("Select one order, or upload a file under Import for many."), messages.ERROR
+            )
+            return
+        try:
+            order = order_ship(
+                order=queryset.get(),
+                courier=request.POST.get("courier", ""),
+                tracking_number=request.POST.get("resi", ""),
+                actor=request.user,
+                now=timezone.now(),
+            )
+        except FulfilmentError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request, gettext("%(number)s shipped; the buyer is told.") % {"number": order.number}, messages.SUCCESS
+            )
+
+    @admin.action(permissions=["change"], description=_("Set the postage after weighing (type the amount)"))
+    def set_postage(self, request, queryset):
+        try:
+            postage = int(request.POST.get("postage", ""))
+        except ValueError:
+            self.message_user(request, gettext("Type the postage in whole rupiah."), messages.ERROR)
+            return
+        for order in queryset:
+            try:
+                order_postage_set(order=order, postage_idr=postage, actor=request.user, now=timezone.now())
+            except FulfilmentError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(number)s: postage %(amount)s.")
+                    % {"number": order.number, "amount": format_rupiah(postage)},
+                    messages.SUCCESS,
+                )

@@ -10,10 +10,9 @@ from PIL import Image, ImageDraw
 
 from campaigns.demo import demo_catalog_and_campaigns
 from campaigns.models import Campaign
+from orders.checkout import BuyerDetails, LineRequest, order_place
 from orders.models import BankAccount, Order
-from orders.services import BuyerDetails, LineRequest, order_place
-
-from .services import payment_confirm, payment_submit
+from payments.services import payment_confirm, payment_submit
 
 DEMO_BUYERS = [
     BuyerDetails(

@@ -20,10 +20,11 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from orders.models import Order, OrderLine, ProductionTally, ProductionTallyLine
-from orders.production import ONE_COLUMN, PRODUCED_STATUSES, tally_matrices
+from orders.models import Order, OrderLine
+from payments.ledger import order_ledger
 
-from .services import order_ledger
+from .models import ProductionTally, ProductionTallyLine
+from .selectors import ONE_COLUMN, tally_matrices
 
 Cell = str | int | None
 FILE_FORMATS = ("xlsx", "csv")
@@ -217,7 +218,7 @@ def packing_list_write(*, campaign: Campaign, out, file_format: str) -> None:
     with _sheet(out, file_format, name=_("Packing"), widths=widths, freeze=(1, 1)) as sheet:
         sheet.row(headings, _Style.BOLD)
         orders = _produced_orders(
-            campaign=campaign, statuses=PRODUCED_STATUSES, prefetch=("lines", "payments", "refunds")
+            campaign=campaign, statuses=Order.PAID_STATUSES, prefetch=("lines", "payments", "refunds")
         )
         for order in orders:
             due = order_ledger(order).due_idr
@@ -269,9 +270,6 @@ def _contents_summary(lines: Iterable[OrderLine]) -> str:
     )
 
 
-LABEL_STATUSES = (Order.Status.DP_PAID, Order.Status.PAID)
-
-
 def address_labels(*, campaign: Campaign) -> list[AddressLabel]:
     """A label for every produced order not shipped yet, in order-number order (two queries per 2,000 orders)."""
     return [
@@ -283,5 +281,5 @@ def address_labels(*, campaign: Campaign) -> list[AddressLabel]:
             contents=_contents_summary(order.lines.all()),
             balance_outstanding=order.status == Order.Status.DP_PAID,
         )
-        for order in _produced_orders(campaign=campaign, statuses=LABEL_STATUSES, prefetch=("lines",))
+        for order in _produced_orders(campaign=campaign, statuses=Order.PACKABLE_STATUSES, prefetch=("lines",))
     ]

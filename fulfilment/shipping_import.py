@@ -9,7 +9,7 @@ from import_export import fields, resources
 
 from orders.models import Order
 
-from .shipping import ShipmentRow, order_ship, shipments_check
+from .services import ShipmentRow, order_ship, shipments_check, shipments_lock
 
 # Headers a seller may use, to the resource's column names.
 HEADER_ALIASES = {
@@ -67,6 +67,9 @@ class ShipmentResource(resources.ModelResource):
             )
             for number, row in enumerate(dataset.dict, start=1)
         ]
+        if not kwargs.get("dry_run"):
+            # Inside the import's transaction: every order of the file and its campaign, locked at once.
+            shipments_lock([row.order_number for row in rows])
         self._checks = {check.row.line: check for check in shipments_check(rows)}
         super().before_import(dataset, **kwargs)
 

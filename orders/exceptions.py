@@ -1,6 +1,7 @@
 from django.utils.translation import gettext as _
 
 from campaigns.notices import units_left_text
+from catalog.money import format_rupiah
 
 
 class OrderError(Exception):
@@ -49,8 +50,6 @@ class PostageChanged(OrderError):
     """The postage differs from what the buyer saw: show it and ask again, ordering nothing."""
 
     def __init__(self, *, postage_idr: int):
-        from catalog.money import format_rupiah
-
         self.postage_idr = postage_idr
         super().__init__(
             _("The postage to your province is %(amount)s; check the total below and place the order again.")

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import send_mail
@@ -151,6 +152,9 @@ _broker_down_until = 0.0
 # never ran (a worker killed with it) lapses after NUDGE_SECONDS; beat's sweep
 # runs every minute anyway.
 NUDGE_KEY = "outbox:sweep-queued"
+# The sweep task, found by name in the Celery app's registry (orders.apps imports orders.tasks at start):
+# orders.tasks imports this module, so importing it here would make the two import each other.
+SWEEP_TASK = "orders.tasks.messages_deliver_due_task"
 NUDGE_DELAY_SECONDS = 1
 NUDGE_SECONDS = 10
 # The mark holds when its sweep starts at the earliest (time.time()). Until then, less a margin for the
@@ -166,8 +170,6 @@ def outbox_nudge() -> None:
     A broker outage must not reach the buyer: beat's sweep catches up.
     """
     global _broker_down_until, _sweep_waits_until
-    from .tasks import messages_deliver_due_task
-
     now = time.monotonic()
     if now < _broker_down_until or now < _sweep_waits_until:
         return
@@ -187,7 +189,7 @@ def outbox_nudge() -> None:
     # Before queuing: a sweep run at once (tasks run eagerly) clears it again as it starts.
     _sweep_waits_until = now + NUDGE_DELAY_SECONDS - SWEEP_CLOCK_MARGIN_SECONDS
     try:
-        messages_deliver_due_task.apply_async(kwargs={"nudged": True}, countdown=NUDGE_DELAY_SECONDS, retry=False)
+        current_app.tasks[SWEEP_TASK].apply_async(kwargs={"nudged": True}, countdown=NUDGE_DELAY_SECONDS, retry=False)
     except Exception:  # noqa: BLE001 - any broker failure is the sweep's to repair
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         outbox_nudge_clear()

@@ -7,35 +7,15 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportMixin
-from import_export.formats.base_formats import CSV, XLSX
 
-from campaigns.admin import CampaignAdmin as CampaignAdminBase
-from campaigns.exceptions import CampaignError
-from campaigns.models import Campaign
 from catalog.money import format_rupiah
 from orders.admin import OrderAdminBase
-from orders.couriers import COURIER_CHOICES
 from orders.exceptions import OrderError
-from orders.models import Order
 
-from .admin_production import CampaignProductionAdminMixin
-from .delays import campaign_update_announce
 from .exceptions import PaymentError
+from .ledger import amount_due_now, order_ledger
 from .models import Payment, Refund
-from .privacy import order_personal_data_delete
-from .services import (
-    amount_due_now,
-    campaign_cancel,
-    order_cancel,
-    order_ledger,
-    payment_confirm,
-    payment_reject,
-    refund_mark_sent,
-    refund_record,
-)
-from .shipping import order_postage_set, order_ship
-from .shipping_import import ShipmentResource
+from .services import order_cancel, payment_confirm, payment_reject, refund_mark_sent, refund_record
 
 
 def proof_preview(payment: Payment, size: int = 120):
@@ -56,13 +36,6 @@ def proof_preview(payment: Payment, size: int = 120):
 
 class ReasonActionForm(ActionForm):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
-
-
-class OrderActionForm(ActionForm):
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
-    courier = forms.ChoiceField(label=_("Courier"), required=False, choices=[("", "-"), *COURIER_CHOICES])
-    resi = forms.CharField(label=_("Resi"), required=False, max_length=40)
-    postage = forms.IntegerField(label=_("Postage (Rp)"), required=False, min_value=0, max_value=10_000_000)
 
 
 class RefundActionForm(ActionForm):
@@ -116,18 +89,12 @@ class RefundInline(admin.TabularInline):
         return format_rupiah(obj.amount_idr)
 
 
-@admin.register(Order)
-class OrderAdmin(ImportMixin, OrderAdminBase):
+class OrderMoneyAdmin(OrderAdminBase):
+    """The order admin with its payments, refunds and money; fulfilment.admin registers it with shipping."""
+
     inlines = [*OrderAdminBase.inlines, PaymentInline, RefundInline]
-    action_form = OrderActionForm
-    resource_classes = [ShipmentResource]
-    import_formats = [CSV, XLSX]
-
-    def get_import_data_kwargs(self, **kwargs):
-        # Any row that breaks a rule undoes the whole file: never half-shipped.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
-
-    actions = ["cancel_orders", "ship_order", "set_postage", "delete_personal_data"]
+    action_form = ReasonActionForm
+    actions = ["cancel_orders"]
     readonly_fields = [*OrderAdminBase.readonly_fields, "money"]
     fieldsets = [
         *OrderAdminBase.fieldsets[:3],
@@ -154,62 +121,6 @@ class OrderAdmin(ImportMixin, OrderAdminBase):
                 % {"amount": format_rupiah(ledger.overpaid_idr)}
             )
         return "; ".join(parts)
-
-    @admin.action(permissions=["change"], description=_("Delete the buyer's personal data (on request; ended orders)"))
-    def delete_personal_data(self, request, queryset):
-        for order in queryset:
-            try:
-                order_personal_data_delete(order=order, now=timezone.now())
-            except PaymentError as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    gettext("%(number)s: the buyer's personal data is deleted.") % {"number": order.number},
-                    messages.SUCCESS,
-                )
-
-    @admin.action(permissions=["change"], description=_("Mark shipped (choose the courier, type the resi)"))
-    def ship_order(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(
-                request, gettext("Select one order, or upload a file under Import for many."), messages.ERROR
-            )
-            return
-        try:
-            order = order_ship(
-                order=queryset.get(),
-                courier=request.POST.get("courier", ""),
-                tracking_number=request.POST.get("resi", ""),
-                actor=request.user,
-                now=timezone.now(),
-            )
-        except PaymentError as error:
-            self.message_user(request, str(error), messages.ERROR)
-        else:
-            self.message_user(
-                request, gettext("%(number)s shipped; the buyer is told.") % {"number": order.number}, messages.SUCCESS
-            )
-
-    @admin.action(permissions=["change"], description=_("Set the postage after weighing (type the amount)"))
-    def set_postage(self, request, queryset):
-        try:
-            postage = int(request.POST.get("postage", ""))
-        except ValueError:
-            self.message_user(request, gettext("Type the postage in whole rupiah."), messages.ERROR)
-            return
-        for order in queryset:
-            try:
-                order_postage_set(order=order, postage_idr=postage, actor=request.user, now=timezone.now())
-            except PaymentError as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    gettext("%(number)s: postage %(amount)s.")
-                    % {"number": order.number, "amount": format_rupiah(postage)},
-                    messages.SUCCESS,
-                )
 
     @admin.action(
         permissions=["change"], description=_("Cancel the selected orders, refunding what they paid (give a reason)")
@@ -439,32 +350,3 @@ class RefundAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), messages.ERROR)
                 return
         self.message_user(request, gettext("Refunds marked as sent; the buyers are told."), messages.SUCCESS)
-
-
-admin.site.unregister(Campaign)
-
-
-@admin.register(Campaign)
-class CampaignAdmin(CampaignProductionAdminMixin, CampaignAdminBase):
-    """Cancelling a PO with orders refunds every buyer, so that action lives with payments."""
-
-    action_form = ReasonActionForm
-
-    # A new update is told to every live buyer; a delay asks each to keep or cancel.
-    update_post = staticmethod(campaign_update_announce)
-
-    @admin.action(permissions=["change"], description=_("Cancel the PO and refund every buyer (give a reason)"))
-    def cancel(self, request, queryset):
-        for campaign in queryset:
-            try:
-                campaign_cancel(
-                    campaign=campaign, reason=request.POST.get("reason", ""), actor=request.user, now=timezone.now()
-                )
-            except (PaymentError, CampaignError) as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    gettext("%(campaign)s is cancelled; refunds are recorded.") % {"campaign": campaign.title},
-                    messages.SUCCESS,
-                )

@@ -7,4 +7,4 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self):
-        from . import notifications  # noqa: F401 - registers the payment messages with the outbox
+        from . import notifications  # noqa: F401, PLC0415 - registers the payment messages with the outbox

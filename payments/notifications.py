@@ -1,28 +1,40 @@
 """Messages about money, registered with the outbox (orders.outbox)."""
 
+import datetime
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.models import Campaign
 from orders.models import Message, Order
 from orders.notifications import order_message_render
 from orders.outbox import message_renderer
 
+from .ledger import order_ledger
 from .models import Payment, Refund, Reminder
+from .seller import campaign_day_figures, payments_waiting_count
 
 
 def _order(order_id: int) -> Order:
     return Order.objects.select_related("campaign").prefetch_related("payments", "refunds").get(pk=order_id)
 
 
-def _render(message: Message, template: str, **context) -> tuple[str, str]:
-    from .services import order_ledger
-
+def order_money_message_render(message: Message, template: str, **context) -> tuple[str, str]:
+    """A message about an order, with its ledger in the context; `template` is a path without
+    _subject.txt/_body.txt (the apps above payments write theirs with it too)."""
     order = _order(message.order_id)
     return order_message_render(
         order=order,
-        template=f"payments/email/{template}",
+        template=template,
         language=message.language,
         extra_context={"ledger": order_ledger(order), **context},
     )
+
+
+def _render(message: Message, template: str, **context) -> tuple[str, str]:
+    return order_money_message_render(message, f"payments/email/{template}", **context)
 
 
 @message_renderer("payment_received", _("Payment received"))
@@ -51,34 +63,7 @@ def _balance_reminder(message: Message) -> tuple[str, str]:
     return _render(message, "balance_reminder", kind=message.params["kind"], Kind=Reminder.Kind)
 
 
-def _update_render(template: str):
-    def render(message: Message) -> tuple[str, str]:
-        from campaigns.models import CampaignUpdate
-
-        return _render(message, template, update=CampaignUpdate.objects.get(pk=message.params["update_id"]))
-
-    return render
-
-
-message_renderer("delay_announced", _("Delay: keep or cancel"))(_update_render("delay_announced"))
-message_renderer("campaign_update", _("News about the PO"))(_update_render("campaign_update"))
-
-
-@message_renderer("order_shipped", _("Order shipped"))
-def _order_shipped(message: Message) -> tuple[str, str]:
-    return _render(message, "order_shipped")
-
-
-@message_renderer("postage_set", _("Postage set after weighing"))
-def _postage_set(message: Message) -> tuple[str, str]:
-    return _render(message, "postage_set", postage_idr=message.params["postage_idr"])
-
-
 def _seller_render(template: str, context: dict, language: str) -> tuple[str, str]:
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
     with translation.override(language):
         context = {**context, "SHOP_NAME": settings.SHOP_NAME, "SITE_URL": settings.SITE_URL.rstrip("/")}
         subject = " ".join(render_to_string(f"payments/email/{template}_subject.txt", context).split())
@@ -88,8 +73,6 @@ def _seller_render(template: str, context: dict, language: str) -> tuple[str, st
 
 @message_renderer("seller_proof_waiting", _("To the seller: a transfer proof to check"))
 def _seller_proof_waiting(message: Message) -> tuple[str, str]:
-    from .seller import payments_waiting_count
-
     payment = Payment.objects.select_related("order").get(pk=message.params["payment_id"])
     return _seller_render(
         "seller_proof_waiting", {"payment": payment, "waiting": payments_waiting_count()}, message.language
@@ -98,12 +81,6 @@ def _seller_proof_waiting(message: Message) -> tuple[str, str]:
 
 @message_renderer("seller_daily_summary", _("To the seller: the day's summary of a PO"))
 def _seller_daily_summary(message: Message) -> tuple[str, str]:
-    import datetime
-
-    from campaigns.models import Campaign
-
-    from .seller import campaign_day_figures
-
     campaign = Campaign.objects.get(pk=message.params["campaign_id"])
     since = datetime.datetime.fromisoformat(message.params["since"])
     figures = campaign_day_figures(campaign_id=campaign.pk, since=since)

@@ -1,30 +1,28 @@
 import datetime
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign
-from campaigns.services import ALLOWED_STAGE_MOVES, campaign_stage_move
 from orders.exceptions import IllegalOrderTransition, OrderError
-from orders.models import Order, OrderLine
+from orders.locks import rows_lock
+from orders.models import Order
 from orders.outbox import message_queue
 from orders.services import order_payment_awaiting, order_payment_decided, order_transition, system_reason
 
 from .exceptions import PaymentAlreadyDecided, PaymentNotAccepted
+from .ledger import order_ledger
 from .models import Payment, Refund, Reminder
 from .proofs import proof_clean
+from .seller import seller_proof_waiting_queue
 
 logger = logging.getLogger(__name__)
 OrderStatus = Order.Status
-PAYABLE = (OrderStatus.PENDING_PAYMENT, OrderStatus.DP_PAID)
-PAID_STATUSES = (OrderStatus.DP_PAID, OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 # A first payment is taken until production starts; the balance until the goods ship.
 FIRST_PAYMENT_STAGES = (Campaign.Stage.PUBLISHED, Campaign.Stage.TALLYING)
 BALANCE_STAGES = (
@@ -35,71 +33,6 @@ BALANCE_STAGES = (
 )
 
 
-@dataclass(frozen=True)
-class OrderLedger:
-    """An order's money, all of it following from its payments and refunds."""
-
-    total_idr: int
-    first_payment_idr: int
-    unique_code: int
-    paid_idr: int  # confirmed payments
-    awaiting_idr: int  # sent by the buyer, not yet confirmed
-    refunded_idr: int  # refunds sent
-    refund_due_idr: int  # refunds recorded, not yet sent
-    goodwill_idr: int = 0  # refunds the seller chose to give on a live order
-
-    @property
-    def held_idr(self) -> int:
-        """What the shop keeps for this order."""
-        return self.paid_idr - self.refunded_idr - self.refund_due_idr
-
-    @property
-    def due_idr(self) -> int:
-        return max(self.total_idr - self.held_idr, 0)
-
-    @property
-    def held_for_status_idr(self) -> int:
-        """What counts towards the order's status: a goodwill refund does not undo a payment."""
-        return self.held_idr + self.goodwill_idr
-
-    @property
-    def overpaid_idr(self) -> int:
-        # The kode unik rides on the first transfer; only more than that is an over-payment.
-        return max(self.held_idr - self.total_idr - self.unique_code, 0)
-
-
-def order_ledger(order: Order) -> OrderLedger:
-    """Uses prefetched payments and refunds when the caller loaded them."""
-    payments = list(order.payments.all())
-    refunds = list(order.refunds.all())
-    return OrderLedger(
-        total_idr=order.total_idr,
-        first_payment_idr=order.first_payment_idr,
-        unique_code=order.unique_code,
-        paid_idr=sum(payment.amount_idr for payment in payments if payment.status == Payment.Status.CONFIRMED),
-        awaiting_idr=sum(payment.amount_idr for payment in payments if payment.status == Payment.Status.PENDING),
-        refunded_idr=sum(refund.amount_idr for refund in refunds if refund.status == Refund.Status.SENT),
-        refund_due_idr=sum(refund.amount_idr for refund in refunds if refund.status == Refund.Status.DUE),
-        goodwill_idr=sum(refund.amount_idr for refund in refunds if refund.reason == Refund.Reason.SELLER_DECISION),
-    )
-
-
-def ledger_disagreement(order: Order, ledger: OrderLedger) -> str:
-    """Why the order's status does not fit its money, or "" when it does."""
-    held = ledger.held_for_status_idr
-    if ledger.held_idr < 0:
-        return _("more refunded than paid")
-    if order.status == OrderStatus.PENDING_PAYMENT and held >= order.first_payment_idr:
-        return _("paid enough for its next step but still waiting for payment")
-    if order.status == OrderStatus.DP_PAID and not order.first_payment_idr <= held < order.total_idr:
-        return _("marked DP paid, but holds %(held)d of %(total)d") % {"held": held, "total": order.total_idr}
-    if order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED) and held < order.total_idr:
-        return _("marked paid in full, but holds %(held)d of %(total)d") % {"held": held, "total": order.total_idr}
-    if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED) and ledger.held_idr != 0:
-        return _("ended, but keeps %(held)d that is neither refunded nor due back") % {"held": ledger.held_idr}
-    return ""
-
-
 def _kind_for(order: Order) -> str:
     if order.status == OrderStatus.DP_PAID:
         return Payment.Kind.BALANCE
@@ -108,16 +41,7 @@ def _kind_for(order: Order) -> str:
     return Payment.Kind.FULL
 
 
-def amount_due_now(order: Order, ledger: OrderLedger) -> int:
-    """What the buyer should pay next: the first transfer with its kode unik, then the balance."""
-    if order.status == OrderStatus.PENDING_PAYMENT:
-        return max(order.first_transfer_idr - ledger.held_idr, 0)
-    if order.status == OrderStatus.DP_PAID:
-        return ledger.due_idr
-    return 0
-
-
-def _order_follow_payments(*, order: Order, now: datetime.datetime, actor=None, actor_label: str = "") -> None:
+def order_follow_payments(*, order: Order, now: datetime.datetime, actor=None, actor_label: str = "") -> None:
     """Move a locked order forward when what it holds covers the next step; never back.
 
     Money that reaches an order that has already ended goes back to the buyer.
@@ -158,11 +82,10 @@ def _payment_message(*, payment: Payment, order: Order, kind: str, now: datetime
 
 
 def _lock_order_and_payment(payment_id: int) -> tuple[Order, Payment]:
-    # Lock order first, then payment: the same order everywhere, so no deadlock.
     order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment_id)
-    order = Order.objects.select_for_update().get(pk=order_id)
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
-    return order, payment
+    locked = rows_lock(order_ids=[order_id], with_campaigns=False, then=[Payment.objects.filter(pk=payment_id)])
+    (payment,) = locked.then[0]
+    return locked.order, payment
 
 
 def payment_submit(
@@ -199,7 +122,7 @@ def payment_submit(
     _proof_store(payment, proof.file)
     try:
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order.pk)
+            order = rows_lock(order_ids=[order.pk], with_campaigns=False).order
             _check_payable(order, now)
             waiting = order.payments.select_for_update().filter(
                 status=Payment.Status.PENDING, method=Payment.Method.BANK_TRANSFER
@@ -217,8 +140,6 @@ def payment_submit(
             payment.kind = _kind_for(order)
             payment.save()
             order_payment_awaiting(order=order, now=now)
-            from .seller import seller_proof_waiting_queue
-
             seller_proof_waiting_queue(payment=payment, now=now)
     except Exception:
         payment.proof.delete(save=False)
@@ -244,7 +165,7 @@ def _proof_store(payment: Payment, content) -> None:
 
 
 def _check_payable(order: Order, now: datetime.datetime) -> None:
-    if order.status not in PAYABLE:
+    if order.status not in Order.PAYABLE_STATUSES:
         raise PaymentNotAccepted(
             _("This order is %(status)s; it takes no payment.") % {"status": order.get_status_display().lower()}
         )
@@ -275,7 +196,7 @@ def payment_confirm(*, payment_id: int, actor=None, now: datetime.datetime, acto
         payment.decided_at = now
         payment.decided_by = actor
         payment.save(update_fields=["status", "decided_at", "decided_by"])
-        _order_follow_payments(order=order, now=now, actor=actor, actor_label=actor_label)
+        order_follow_payments(order=order, now=now, actor=actor, actor_label=actor_label)
         order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
         _payment_message(payment=payment, order=order, kind="payment_received", now=now)
     return payment
@@ -353,9 +274,9 @@ def order_cancel(*, order: Order, now: datetime.datetime, actor=None, reason: st
     open; the seller (an actor) may cancel at any stage before shipping.
     """
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=order.campaign_id)
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.DP_PAID, OrderStatus.PAID):
+        locked = rows_lock(order_ids=[order.pk])
+        campaign, order = locked.campaign, locked.order
+        if order.status not in Order.UNSHIPPED_STATUSES:
             raise IllegalOrderTransition(order=order, to_status=OrderStatus.CANCELLED)
         if (
             actor is None
@@ -363,16 +284,19 @@ def order_cancel(*, order: Order, now: datetime.datetime, actor=None, reason: st
             and campaign.status_at(now) != Campaign.Status.OPEN
         ):
             raise OrderError(_("The PO has closed and production has started; ask the seller about cancelling."))
-        _order_end_with_refund(
+        order_end_with_refund(
             order=order, refund_reason=Refund.Reason.ORDER_CANCELLED, reason=reason, actor=actor, by="buyer", now=now
         )
     return order
 
 
-def _order_end_with_refund(
+def order_end_with_refund(
     *, order: Order, refund_reason: str, reason: str, actor, by: str, now: datetime.datetime
 ) -> None:
-    """Cancel a locked order, record a refund of what it holds and tell the buyer once committed."""
+    """Cancel an order, record a refund of what it holds and tell the buyer once committed.
+
+    Call with the order's campaign and the order locked (orders.locks.rows_lock): the units go back.
+    """
     order_transition(
         order=order,
         to_status=OrderStatus.CANCELLED,
@@ -394,7 +318,7 @@ def _order_end_with_refund(
 def refund_record(*, order: Order, amount_idr: int, reason: str, note: str, actor, now: datetime.datetime) -> Refund:
     """The seller decides to pay something back (an over-payment, a goodwill refund)."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = rows_lock(order_ids=[order.pk], with_campaigns=False).order
         ledger = order_ledger(order)
         if reason == Refund.Reason.OVERPAYMENT and amount_idr > max(ledger.held_idr - order.total_idr, 0):
             raise PaymentNotAccepted(
@@ -429,91 +353,6 @@ def refund_mark_sent(*, refund_id: int, method: str, reference: str, actor, now:
             now=now,
         )
     return refund
-
-
-def campaign_paid_units(campaign: Campaign) -> int:
-    return (
-        OrderLine.objects.filter(order__campaign=campaign, order__status__in=PAID_STATUSES).aggregate(
-            units=Sum("quantity")
-        )["units"]
-        or 0
-    )
-
-
-def campaign_close_due(*, now: datetime.datetime) -> int:
-    """Close each published campaign whose window has ended, once.
-
-    One that met its goal (or has none, or goes ahead anyway) moves to
-    "closed, tallying". A campaign that missed its minimum goal with the refund policy fails:
-    every live order is cancelled, its units freed and what it paid recorded
-    as a refund due. Safe to run twice or at the same time.
-    """
-    due_ids = list(
-        Campaign.objects.filter(
-            stage=Campaign.Stage.PUBLISHED, closes_at__lte=now, close_processed_at__isnull=True
-        ).values_list("pk", flat=True)
-    )
-    closed = 0
-    for campaign_id in due_ids:
-        with transaction.atomic():
-            campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
-            if (
-                campaign.close_processed_at is not None
-                or campaign.stage != Campaign.Stage.PUBLISHED
-                or campaign.closes_at > now
-            ):
-                continue
-            if (
-                campaign.minimum_goal_units
-                and Payment.objects.filter(order__campaign=campaign, status=Payment.Status.PENDING).exists()
-            ):
-                # The goal counts paid units: decide once the seller has checked every payment sent.
-                continue
-            goal_missed = (
-                bool(campaign.minimum_goal_units) and campaign_paid_units(campaign) < campaign.minimum_goal_units
-            )
-            if goal_missed and campaign.goal_missed_policy == Campaign.GoalMissedPolicy.REFUND:
-                _campaign_fail(campaign=campaign, now=now)
-            else:
-                # The tally follows once no first payment is possible (payments.production).
-                campaign_stage_move(campaign=campaign, to_stage=Campaign.Stage.TALLYING, now=now)
-            Campaign.objects.filter(pk=campaign.pk).update(close_processed_at=now)
-            closed += 1
-    return closed
-
-
-def _campaign_fail(*, campaign: Campaign, now: datetime.datetime) -> None:
-    campaign_stage_move(campaign=campaign, to_stage=Campaign.Stage.FAILED, now=now)
-    _campaign_orders_end(
-        campaign=campaign,
-        reason=system_reason(
-            gettext_noop("The PO did not reach its minimum goal, so it is cancelled and every payment refunded.")
-        ),
-        actor=None,
-        now=now,
-    )
-
-
-def campaign_cancel(*, campaign: Campaign, reason: str, actor, now: datetime.datetime) -> Campaign:
-    """The seller calls a PO off: every live order is cancelled and what it paid refunded."""
-    if not reason.strip():
-        raise PaymentNotAccepted(_("Give the buyers a reason."))
-    with transaction.atomic():
-        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
-        if Campaign.Stage.CANCELLED not in ALLOWED_STAGE_MOVES[campaign.stage]:
-            raise PaymentNotAccepted(_("This PO can no longer be cancelled; cancel single orders instead."))
-        _campaign_orders_end(campaign=campaign, reason=reason.strip(), actor=actor, now=now)
-        campaign = campaign_stage_move(campaign=campaign, to_stage=Campaign.Stage.CANCELLED, now=now)
-    return campaign
-
-
-def _campaign_orders_end(*, campaign: Campaign, reason: str, actor, now: datetime.datetime) -> None:
-    """Cancel every live order of a locked campaign and record refunds of what each paid."""
-    live = Order.objects.select_for_update().filter(campaign=campaign, status__in=PAYABLE + (OrderStatus.PAID,))
-    for order in live.order_by("pk"):
-        _order_end_with_refund(
-            order=order, refund_reason=Refund.Reason.CAMPAIGN_FAILED, reason=reason, actor=actor, by="system", now=now
-        )
 
 
 def balance_reminders_send(*, now: datetime.datetime) -> int:
@@ -580,12 +419,12 @@ def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> st
     if order is None or notice.kind_code not in KIND_BY_CODE:
         return "unknown"
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        payment = (
-            Payment.objects.select_for_update()
-            .filter(provider=provider, provider_reference=notice.provider_order_id)
-            .first()
+        locked = rows_lock(
+            order_ids=[order.pk],
+            with_campaigns=False,
+            then=[Payment.objects.filter(provider=provider, provider_reference=notice.provider_order_id)],
         )
+        order, payment = locked.order, next(iter(locked.then[0]), None)
         if payment is not None:
             if payment.status != Payment.Status.PENDING or not (notice.is_paid or notice.is_final_failure):
                 return "duplicate"
@@ -617,7 +456,7 @@ def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> st
         if payment.status == Payment.Status.PENDING and order.status == OrderStatus.PENDING_PAYMENT:
             order_payment_awaiting(order=order, now=now)
         if payment.status == Payment.Status.CONFIRMED:
-            _order_follow_payments(order=order, now=now, actor_label=provider)
+            order_follow_payments(order=order, now=now, actor_label=provider)
             order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
             _payment_message(payment=payment, order=order, kind="payment_received", now=now)
     return "recorded"
@@ -637,7 +476,7 @@ def payments_stale_proofs_release(*, now: datetime.datetime) -> int:
     released = 0
     for order_id in list(candidates):
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
+            order = rows_lock(order_ids=[order_id], with_campaigns=False).order
             if (
                 order.status != OrderStatus.PENDING_PAYMENT
                 or order.payment_awaiting_since is None

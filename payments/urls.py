@@ -7,10 +7,7 @@ from . import views
 app_name = "payments"
 
 urlpatterns = [
-    path("pesanan/<token:token>/bayar/", views.payment_submit_view, name="submit"),
     path("pesanan/<token:token>/batal/", views.order_cancel_view, name="cancel"),
-    path("pesanan/<token:token>/penundaan/", views.delay_respond_view, name="delay_respond"),
-    path("pesanan/<token:token>/diterima/", views.receipt_confirm_view, name="receipt"),
     path("pesanan/<token:token>/bukti/<id:payment_id>/", views.proof_for_buyer, name="proof"),
     path("pesanan/<token:token>/gateway/", views.gateway_start, name="gateway_start"),
     path("bukti-transfer/<id:payment_id>/", views.proof_for_staff, name="proof_staff"),

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery, signals
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preorder_shop.settings")
 
@@ -20,8 +21,6 @@ def _database_connections_checked(task=None, **kwargs) -> None:
     instead of closing it every time; this keeps it only while it is good. A
     task run eagerly (inside its caller) leaves the caller's connection alone.
     """
-    from django.db import close_old_connections
-
     if task is not None and getattr(task.request, "is_eager", False):
         return
     close_old_connections()

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -24,8 +24,6 @@ def privacy(request):
 
 def bare(request):
     """The smallest Django answer on this server: the benchmark's baseline (BENCHMARK_VIEWS only)."""
-    from django.http import HttpResponse
-
     return HttpResponse("ok", content_type="text/plain")
 
 

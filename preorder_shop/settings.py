@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "campaigns",
     "orders",
     "payments",
+    "fulfilment",
 ]
 
 MIDDLEWARE = [
@@ -279,12 +280,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "campaigns-close-due": {
-        "task": "payments.tasks.campaign_close_due_task",
+    "fulfilment-close-due": {
+        "task": "fulfilment.tasks.campaign_close_due_task",
         "schedule": crontab(minute="*"),
     },
-    "campaigns-production-due": {
-        "task": "payments.tasks.campaign_production_due_task",
+    "fulfilment-production-due": {
+        "task": "fulfilment.tasks.campaign_production_due_task",
         "schedule": crontab(minute="*"),
     },
     "payments-balance-reminders": {
@@ -292,7 +293,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour="9"),
     },
     "orders-complete-due": {
-        "task": "payments.tasks.orders_complete_due_task",
+        "task": "fulfilment.tasks.orders_complete_due_task",
         "schedule": crontab(minute=15),
     },
     "seller-daily-summary": {
@@ -304,7 +305,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/10"),
     },
     "personal-data-purge": {
-        "task": "payments.tasks.personal_data_purge_task",
+        "task": "fulfilment.tasks.personal_data_purge_task",
         "schedule": crontab(minute=30, hour="3", day_of_month="1"),
     },
     "messages-deliver-due": {

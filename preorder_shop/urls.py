@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 import orders.converters  # noqa: F401 - registers <token:> and <id:>
-from payments.views import order_page
+from fulfilment.views import order_page
 
 from .health import health
 from .pages import bare, language_set, privacy
@@ -21,8 +21,9 @@ urlpatterns = [
     path("privasi/", privacy, name="privacy"),
     path("", include("orders.urls")),
     path("", include("payments.urls")),
+    path("", include("fulfilment.urls")),
     # The buyer's order page, after the fixed /pesanan/... routes: its model
-    # (orders) names it, the payments app draws it.
+    # (orders) names it, fulfilment (which sees every floor of it) draws it.
     path("pesanan/<token:token>/", order_page, name="order_page"),
     path("", include("campaigns.urls")),
 ]

@@ -1,11 +1,15 @@
 import datetime
 
 import factory
+from django.core import mail
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
 from catalog.models import Category, OptionType, Product
 from catalog.services import option_type_set_values, variant_grid_generate
+from orders.checkout import BuyerDetails, LineRequest, order_place
+from orders.models import Order
+from orders.outbox import messages_deliver_due
 
 JAKARTA = datetime.timezone(datetime.timedelta(hours=7))
 
@@ -97,15 +101,11 @@ BUYER_DEFAULTS = {
 
 
 def buyer(**overrides):
-    from orders.services import BuyerDetails
-
     return BuyerDetails(**{**BUYER_DEFAULTS, **overrides})
 
 
 def place_order(campaign, lines, *, plan="dp", now=None, **buyer_overrides):
     """Place an order through the service: `lines` is [(campaign item, quantity)]."""
-    from orders.services import LineRequest, order_place
-
     return order_place(
         campaign_id=campaign.pk,
         lines=[LineRequest(item.pk, quantity) for item, quantity in lines],
@@ -138,9 +138,40 @@ def messages_sent_so_far() -> None:
     A test's transaction never commits, so no nudge follows `place_order`; a
     test that counts the e-mails of what comes next starts from here.
     """
-    from django.core import mail
-
-    from orders.outbox import messages_deliver_due
-
     messages_deliver_due(now=timezone.now())
     mail.outbox.clear()
+
+
+def orders_at_amount(campaign, first_payment, codes, *, status=Order.Status.PENDING_PAYMENT) -> None:
+    """Orders written in bulk (not through the checkout) whose first transfer is `first_payment` plus each
+    of `codes`: amounts taken, for the kode unik's tests."""
+    now = timezone.now()
+    Order.objects.bulk_create(
+        [
+            Order(
+                number=f"PO-T{first_payment}-{code:05d}"[:20],
+                token=f"token-{first_payment}-{code}-{status}",
+                campaign=campaign,
+                status=status,
+                payment_plan="full",
+                buyer_name=f"Pembeli {code}",
+                phone=f"+62812{code:07d}",
+                email=f"b{code}@example.com",
+                province="DI Yogyakarta",
+                city="Kota Yogyakarta",
+                district="Gondokusuman",
+                postal_code="55223",
+                street="Jl. Kaliurang",
+                units=1,
+                total_idr=first_payment,
+                first_payment_idr=first_payment,
+                unique_code=code,
+                first_transfer_idr=first_payment + code,
+                payment_deadline=now + datetime.timedelta(hours=24),
+                terms_accepted_at=now,
+                created_at=now,
+            )
+            for code in codes
+        ],
+        batch_size=500,
+    )

@@ -1,5 +1,9 @@
 """Personal data kept only as long as needed (UU PDP 27/2022): buyers of orders that ended
-long enough ago are anonymised and their transfer proofs deleted; the amounts stay."""
+long enough ago are anonymised and their transfer proofs deleted; the amounts stay.
+
+It sits on the top floor because a buyer's data is on every floor below: the order (orders), the
+transfer proofs (payments), and the answers to a delay and the notes copied into the tally (here).
+"""
 
 import datetime
 import logging
@@ -8,13 +12,14 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from orders.locks import rows_lock
 from orders.models import Message, Order, OrderLine
+from payments.models import Payment
 
-from .exceptions import PaymentNotAccepted
-from .models import Payment
+from ..exceptions import FulfilmentError
 
 logger = logging.getLogger(__name__)
-ENDED = (Order.Status.COMPLETED, Order.Status.CANCELLED, Order.Status.EXPIRED)
+ENDED = Order.ENDED_STATUSES
 ANONYMOUS = "-"
 
 
@@ -57,7 +62,7 @@ def _delete_file(storage, name: str) -> None:
 def personal_data_purge(*, days: int, now: datetime.datetime) -> tuple[int, int]:
     """Anonymise every order that ended more than `days` days ago; safe to run again. (orders, proofs)."""
     if days < 1:
-        raise PaymentNotAccepted(_("Keep personal data at least one day after an order ends."))
+        raise FulfilmentError(_("Keep personal data at least one day after an order ends."))
     cutoff = now - datetime.timedelta(days=days)
     due = (
         Order.objects.filter(status__in=ENDED, personal_data_removed_at__isnull=True)
@@ -68,7 +73,7 @@ def personal_data_purge(*, days: int, now: datetime.datetime) -> tuple[int, int]
     orders = proofs = 0
     for order_id in list(due):
         with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
+            order = rows_lock(order_ids=[order_id], with_campaigns=False).order
             if order.personal_data_removed_at is not None or order.status not in ENDED:
                 continue
             proofs += _order_anonymise(order, now=now)
@@ -79,9 +84,9 @@ def personal_data_purge(*, days: int, now: datetime.datetime) -> tuple[int, int]
 def order_personal_data_delete(*, order: Order, now: datetime.datetime) -> int:
     """The buyer asked to be forgotten: done at once for an ended order."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = rows_lock(order_ids=[order.pk], with_campaigns=False).order
         if order.status not in ENDED:
-            raise PaymentNotAccepted(
+            raise FulfilmentError(
                 _("%(number)s is still running; it needs the buyer's address. Cancel or complete it first.")
                 % {"number": order.number}
             )

@@ -1,23 +1,34 @@
-"""The production tally: what paid orders of a closed PO ask the workshop to make.
+"""After closing: the production tally, and the step into production.
 
-Counted by the database (one aggregate per item), stored as a snapshot, and
-read back as a matrix per product (size x colour) for the production list.
+A PO in "closed, tallying" goes into production once no first payment is still
+possible: its unpaid orders end, the tally is taken and the stage moves, in one
+transaction under the campaign lock. The tally counts the paid units per item
+(one aggregate by the database), stored as a snapshot that the same orders
+always recompute to the same numbers.
 """
 
 import datetime
-from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, Prefetch, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign, CampaignItem
+from campaigns.services import campaign_mark_in_production
 from catalog.models import OptionValue
+from orders.locks import rows_lock
+from orders.models import Order, OrderLine
+from orders.services import system_reason
+from payments.models import Payment, Refund
+from payments.services import order_end_with_refund
 
-from .models import Order, OrderLine, ProductionTally, ProductionTallyLine, ProductionTallyNote
+from ..exceptions import StepRefused
+from ..models import ProductionTally, ProductionTallyLine, ProductionTallyNote
+from .each import campaigns_step_each
 
-Status = Order.Status
-# Orders whose units are made: a DP or the whole amount is in.
-PRODUCED_STATUSES = (Status.DP_PAID, Status.PAID, Status.SHIPPED, Status.COMPLETED)
+Stage = Campaign.Stage
 
 
 def production_tally_take(*, campaign: Campaign, now: datetime.datetime) -> ProductionTally:
@@ -27,9 +38,9 @@ def production_tally_take(*, campaign: Campaign, now: datetime.datetime) -> Prod
     transaction, so the same orders always give the same numbers, once.
     """
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
+        campaign = rows_lock(campaign_ids=[campaign.pk]).campaign
         ProductionTally.objects.filter(campaign=campaign).delete()
-        paid_lines = OrderLine.objects.filter(order__campaign=campaign, order__status__in=PRODUCED_STATUSES)
+        paid_lines = OrderLine.objects.filter(order__campaign=campaign, order__status__in=Order.PAID_STATUSES)
         counts = {
             row["campaign_item_id"]: row
             for row in paid_lines.values("campaign_item_id").annotate(
@@ -86,81 +97,72 @@ def production_tally_take(*, campaign: Campaign, now: datetime.datetime) -> Prod
     return tally
 
 
-@dataclass
-class ProductMatrix:
-    """One product of a tally: rows x columns of units, with totals, and the notes."""
-
-    product_name: str
-    row_option: str  # "Ukuran", or "" for a product without options
-    column_option: str  # "Warna", or "" when the product has fewer than two options
-    rows: list[str] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    cells: dict[tuple[str, str], int] = field(default_factory=dict)
-    lines: list[ProductionTallyLine] = field(default_factory=list)
-
-    def cell(self, row: str, column: str) -> int:
-        return self.cells.get((row, column), 0)
-
-    def row_total(self, row: str) -> int:
-        return sum(self.cell(row, column) for column in self.columns)
-
-    def column_total(self, column: str) -> int:
-        return sum(self.cell(row, column) for row in self.rows)
-
-    @property
-    def total(self) -> int:
-        return sum(self.cells.values())
-
-    @property
-    def table(self) -> list[tuple[str, list[int], int]]:
-        """(row label, cells in column order, row total) for templates."""
-        return [(row, [self.cell(row, column) for column in self.columns], self.row_total(row)) for row in self.rows]
-
-    @property
-    def column_totals(self) -> list[int]:
-        return [self.column_total(column) for column in self.columns]
+def campaign_production_blocker(*, campaign: Campaign, now: datetime.datetime) -> str:
+    """Why the tally must wait, or "" when no first payment can come any more."""
+    if campaign.stage != Stage.TALLYING:
+        return _("Only a closed PO that is tallying goes into production.")
+    if Payment.objects.filter(
+        order__campaign=campaign, order__status=Order.Status.PENDING_PAYMENT, status=Payment.Status.PENDING
+    ).exists():
+        # The buyer paid in time; the seller's check decides whether the order is made.
+        return _("Transfer proofs are waiting for your check; confirm or reject them first.")
+    window_ends = campaign.closes_at + datetime.timedelta(hours=campaign.unpaid_expiry_hours)
+    unpaid = Order.objects.filter(campaign=campaign, status=Order.Status.PENDING_PAYMENT)
+    if now < window_ends and unpaid.exists():
+        return _("%(count)d unpaid orders may still pay until %(time)s.") % {
+            "count": unpaid.count(),
+            "time": f"{timezone.localtime(window_ends):%d-%m-%Y %H:%M} WIB",
+        }
+    return ""
 
 
-ONE_COLUMN = "units"
+def _production_start_locked(*, campaign: Campaign, now: datetime.datetime) -> ProductionTally:
+    unpaid = rows_lock(
+        orders=Order.objects.filter(campaign=campaign, status=Order.Status.PENDING_PAYMENT), with_campaigns=False
+    ).orders
+    for order in unpaid.values():
+        if order.status != Order.Status.PENDING_PAYMENT:
+            continue
+        # Partly paid or not at all: it is not made, and anything it holds goes back.
+        order_end_with_refund(
+            order=order,
+            refund_reason=Refund.Reason.ORDER_CANCELLED,
+            reason=system_reason(gettext_noop("Not paid when the PO went into production.")),
+            actor=None,
+            by="system",
+            now=now,
+        )
+    tally = production_tally_take(campaign=campaign, now=now)
+    campaign_mark_in_production(campaign=campaign, now=now)
+    return tally
 
 
-def tally_matrices(tally: ProductionTally) -> list[ProductMatrix]:
-    """The tally per product: the last option as columns, the others as rows (two queries)."""
-    matrices: dict[int, ProductMatrix] = {}
-    row_keys: dict[int, dict[str, tuple]] = {}
-    column_keys: dict[int, dict[str, tuple]] = {}
-    lines = tally.lines.prefetch_related(Prefetch("notes", queryset=ProductionTallyNote.objects.order_by("pk")))
-    for line in lines.order_by("position", "pk"):
-        options = line.options
-        matrix = matrices.get(line.product_id_at_tally)
-        if matrix is None:
-            matrix = ProductMatrix(
-                product_name=line.product_name,
-                row_option=" / ".join(name for name, _value, _position in options[:-1]) if len(options) > 1 else "",
-                column_option=options[-1][0] if options else "",
-            )
-            matrices[line.product_id_at_tally] = matrix
-            row_keys[line.product_id_at_tally], column_keys[line.product_id_at_tally] = {}, {}
-        if options:
-            column = options[-1][1]
-            column_keys[line.product_id_at_tally].setdefault(column, (options[-1][2], column))
-            row_options = options[:-1]
-        else:
-            column = ONE_COLUMN
-            column_keys[line.product_id_at_tally].setdefault(column, (0, column))
-            row_options = []
-        row = " / ".join(value for _name, value, _position in row_options) or line.product_name
-        row_keys[line.product_id_at_tally].setdefault(row, tuple(position for _n, _v, position in row_options))
-        matrix.cells[(row, column)] = matrix.cells.get((row, column), 0) + line.units
-        matrix.lines.append(line)
-    for product_id, matrix in matrices.items():
-        matrix.rows = sorted(row_keys[product_id], key=lambda row: (row_keys[product_id][row], row))
-        matrix.columns = sorted(column_keys[product_id], key=lambda column: column_keys[product_id][column])
-    return list(matrices.values())
+def campaign_production_start(*, campaign: Campaign, now: datetime.datetime) -> ProductionTally:
+    """Take the tally and start production now, or raise StepRefused saying what waits."""
+    with transaction.atomic():
+        campaign = rows_lock(campaign_ids=[campaign.pk]).campaign
+        blocker = campaign_production_blocker(campaign=campaign, now=now)
+        if blocker:
+            raise StepRefused(blocker)
+        return _production_start_locked(campaign=campaign, now=now)
 
 
-def campaign_waiting_first_payments(*, campaign: Campaign) -> dict[str, int]:
-    """Unpaid orders of a closed PO: how many may still pay, and how many wait for the seller's check."""
-    return Order.objects.filter(campaign=campaign, status=Status.PENDING_PAYMENT).aggregate(
-        unpaid=Count("pk"), awaiting=Count("pk", filter=Q(payment_awaiting_since__isnull=False))
-    )
+def campaign_production_due(*, now: datetime.datetime) -> int:
+    """The job: every tallying PO that can go into production does, once. Safe to run twice or at once."""
+
+    def start(campaign: Campaign) -> bool:
+        if campaign_production_blocker(campaign=campaign, now=now):
+            return False
+        _production_start_locked(campaign=campaign, now=now)
+        return True
+
+    return campaigns_step_each(Campaign.objects.filter(stage=Stage.TALLYING).values_list("pk", flat=True), start)
+
+
+def campaign_tally_recompute(*, campaign: Campaign, now: datetime.datetime) -> ProductionTally:
+    """The seller counts again (after a late cancellation, say); the same orders give the same numbers."""
+    with transaction.atomic():
+        campaign = rows_lock(campaign_ids=[campaign.pk]).campaign
+        if campaign.stage not in (Stage.IN_PRODUCTION, Stage.SHIPPING, Stage.COMPLETED):
+            raise StepRefused(_("The tally is taken when the PO goes into production."))
+        return production_tally_take(campaign=campaign, now=now)

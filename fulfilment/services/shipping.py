@@ -1,9 +1,8 @@
-"""Postage after weighing, shipping with a courier and resi, and completion.
+"""Postage after weighing, and shipping with a courier and resi.
 
 Only an order paid in full, postage included, ships. Shipping one order, or a
-whole file of them, tells each buyer once. An order completes when the buyer
-confirms receipt or some days after shipping; a PO completes when all its
-orders have.
+whole file of them, tells each buyer once; the first parcel out moves the PO
+to shipping.
 """
 
 import datetime
@@ -11,27 +10,23 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign
-from campaigns.services import campaign_stage_move
+from campaigns.services import campaign_mark_shipping
 from catalog.money import format_rupiah
 from orders.couriers import COURIERS, courier_code
+from orders.locks import rows_lock
 from orders.models import Order
 from orders.outbox import message_queue
-from orders.services import order_transition, system_reason
+from orders.services import order_transition
+from payments.ledger import order_ledger
+from payments.services import order_follow_payments
 
-from .exceptions import PaymentNotAccepted
-from .services import _order_follow_payments, order_ledger
+from ..exceptions import ShippingError, StepRefused
 
 Status = Order.Status
 Stage = Campaign.Stage
 SHIPPABLE_STAGES = (Stage.IN_PRODUCTION, Stage.SHIPPING)
-ENDED = (Status.COMPLETED, Status.CANCELLED, Status.EXPIRED)
-
-
-class ShippingError(PaymentNotAccepted):
-    """A shipping rule was broken; the message says which, for the seller."""
 
 
 def order_postage_set(*, order: Order, postage_idr: int, actor, now: datetime.datetime) -> Order:
@@ -39,8 +34,8 @@ def order_postage_set(*, order: Order, postage_idr: int, actor, now: datetime.da
     if not 0 <= postage_idr <= 10_000_000:
         raise ShippingError(_("Give the postage in whole rupiah, between Rp0 and Rp10.000.000."))
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("campaign").get(pk=order.pk)
-        if order.status not in (Status.PENDING_PAYMENT, Status.DP_PAID, Status.PAID):
+        order = rows_lock(order_ids=[order.pk], with_campaigns=False, order_related=["campaign"]).order
+        if order.status not in Order.UNSHIPPED_STATUSES:
             raise ShippingError(
                 _("%(number)s is %(status)s; its postage can no longer change.")
                 % {"number": order.number, "status": order.get_status_display().lower()}
@@ -59,7 +54,7 @@ def order_postage_set(*, order: Order, postage_idr: int, actor, now: datetime.da
         order.postage_final = True
         order.save(update_fields=["postage_idr", "total_idr", "postage_final"])
         order = Order.objects.prefetch_related("payments", "refunds").select_related("campaign").get(pk=order.pk)
-        _order_follow_payments(order=order, now=now, actor=actor)
+        order_follow_payments(order=order, now=now, actor=actor)
         if changed:
             message_queue(
                 kind="postage_set",
@@ -110,31 +105,30 @@ def _clean_shipment(courier: str, tracking_number: str) -> tuple[str, str]:
 
 
 def _ship_locked(*, order: Order, code: str, resi: str, actor, now: datetime.datetime) -> None:
+    """Ship an order whose campaign and itself are locked (in that order: rows_lock)."""
     order.courier, order.tracking_number, order.shipped_at = code, resi, now
     order.save(update_fields=["courier", "tracking_number", "shipped_at"])
     order_transition(order=order, to_status=Status.SHIPPED, now=now, actor=actor, reason=f"{order.courier_name} {resi}")
     # The first parcel out moves the PO to shipping (read again: an earlier row may have moved it).
-    campaign = Campaign.objects.select_for_update(no_key=True).get(pk=order.campaign_id)
+    campaign = Campaign.objects.get(pk=order.campaign_id)
     if campaign.stage == Stage.IN_PRODUCTION:
-        campaign_stage_move(campaign=campaign, to_stage=Stage.SHIPPING, now=now)
+        campaign_mark_shipping(campaign=campaign, now=now)
     message_queue(kind="order_shipped", key=f"order:{order.pk}:shipped", order=order, now=now)
 
 
-def _lock_for_shipping(order_ids: list[int]) -> dict[int, Order]:
-    return {
-        order.pk: order
-        for order in Order.objects.select_for_update(of=("self",))
-        .select_related("campaign")
-        .prefetch_related("payments", "refunds")
-        .filter(pk__in=order_ids)
-        .order_by("pk")
-    }
+def shipments_lock(order_numbers: list[str]) -> None:
+    """Lock every order of a shipping file, and their campaigns first, in one go (before its rows ship
+    one by one), so that the file's order of rows never becomes a lock order."""
+    numbers = [number.strip().upper() for number in order_numbers]
+    rows_lock(orders=Order.objects.filter(number__in=numbers))
 
 
 def order_ship(*, order: Order, courier: str, tracking_number: str, actor, now: datetime.datetime) -> Order:
     code, resi = _clean_shipment(courier, tracking_number)
     with transaction.atomic():
-        order = _lock_for_shipping([order.pk])[order.pk]
+        order = rows_lock(
+            order_ids=[order.pk], order_related=["campaign"], order_prefetch=["payments", "refunds"]
+        ).order
         reason = _shippable_or_error(order)
         if reason:
             raise ShippingError(reason)
@@ -199,58 +193,13 @@ def _checks(rows: list[ShipmentRow], orders: dict[str, Order]) -> list[ShipmentC
     return checks
 
 
-def order_receipt_confirm(*, order: Order, now: datetime.datetime) -> Order:
-    """The buyer says the parcel arrived."""
+def campaign_shipping_start(*, campaign: Campaign, now: datetime.datetime) -> Campaign:
+    """The seller says parcels are going out (the first one shipped says so by itself)."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status == Status.COMPLETED:
-            return order
-        if order.status != Status.SHIPPED:
-            raise ShippingError(_("This order has not shipped yet."))
-        _complete_locked(
-            order=order, now=now, reason=system_reason(gettext_noop("The buyer confirmed receipt.")), by="buyer"
-        )
-    return order
-
-
-def _complete_locked(*, order: Order, now: datetime.datetime, reason: str, by: str) -> None:
-    order.completed_at = now
-    order.save(update_fields=["completed_at"])
-    order_transition(order=order, to_status=Status.COMPLETED, now=now, actor_label=by, reason=reason)
-
-
-def orders_complete_due(*, now: datetime.datetime) -> int:
-    """The job: orders shipped their campaign's number of days ago complete; then POs whose orders all ended."""
-    completed = 0
-    shipped = Order.objects.filter(status=Status.SHIPPED, shipped_at__isnull=False).select_related("campaign")
-    for order_id, shipped_at, days in shipped.values_list("pk", "shipped_at", "campaign__auto_complete_days"):
-        if shipped_at + datetime.timedelta(days=days) > now:
-            continue
-        with transaction.atomic():
-            order = Order.objects.select_for_update().get(pk=order_id)
-            if order.status != Status.SHIPPED:
-                continue
-            _complete_locked(
-                order=order,
-                now=now,
-                reason=system_reason(gettext_noop("Completed %(days)d days after shipping."), days=days),
-                by="system",
+        campaign = rows_lock(campaign_ids=[campaign.pk]).campaign
+        if campaign.stage != Stage.IN_PRODUCTION:
+            raise StepRefused(
+                _("%(campaign)s is %(stage)s; only a PO in production starts shipping.")
+                % {"campaign": campaign.title, "stage": campaign.get_stage_display().lower()}
             )
-            completed += 1
-    campaigns_complete_due(now=now)
-    return completed
-
-
-def campaigns_complete_due(*, now: datetime.datetime) -> int:
-    """A shipping PO completes once every order is completed, cancelled or expired (refunded)."""
-    done = 0
-    for campaign_id in Campaign.objects.filter(stage=Stage.SHIPPING).values_list("pk", flat=True):
-        with transaction.atomic():
-            campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign_id)
-            if campaign.stage != Stage.SHIPPING:
-                continue
-            if Order.objects.filter(campaign=campaign).exclude(status__in=ENDED).exists():
-                continue
-            campaign_stage_move(campaign=campaign, to_stage=Stage.COMPLETED, now=now)
-            done += 1
-    return done
+        return campaign_mark_shipping(campaign=campaign, now=now)

@@ -3,13 +3,22 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
 from catalog.models import Product
-from tests.factories import CampaignFactory, CampaignItemFactory, campaign_with_products, jakarta, product_with_grid
+from orders.models import Message
+from tests.factories import (
+    CampaignFactory,
+    CampaignItemFactory,
+    campaign_with_products,
+    jakarta,
+    place_order,
+    product_with_grid,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -203,9 +212,6 @@ def test_a_delay_posted_in_admin_moves_the_ship_date(seller_client):
 
 
 def test_a_delay_posted_in_admin_asks_every_live_buyer(seller_client):
-    from orders.models import Message
-    from tests.factories import CampaignItemFactory, place_order
-
     campaign = CampaignFactory()
     item = CampaignItemFactory(campaign=campaign)
     buyers = [place_order(campaign, [(item, 1)], email=f"b{n}@example.com", phone=f"08123000000{n}") for n in range(3)]
@@ -316,8 +322,6 @@ def test_moving_the_close_later_reopens_the_campaign_for_the_closing_job(seller_
 
 
 def test_staff_who_may_only_view_cannot_run_actions(client):
-    from django.contrib.auth.models import Permission, User
-
     viewer = User.objects.create_user("pengamat", password="lihat-saja-123", is_staff=True)
     viewer.user_permissions.set(Permission.objects.filter(codename="view_campaign"))
     client.force_login(viewer)

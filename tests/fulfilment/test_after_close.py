@@ -13,17 +13,27 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from campaigns.models import Campaign, CampaignItem
-from orders.models import DelayResponse, Message, Order, OrderEvent, OrderLine, ProductionTally
-from orders.production import production_tally_take, tally_matrices
-from orders.services import LineRequest, order_expire_overdue, order_place
-from payments.delays import campaign_delay_summaries, campaign_update_announce, order_delay_respond
+from fulfilment.exceptions import DelayAnswerRefused, StepRefused
+from fulfilment.models import DelayResponse, ProductionTally
+from fulfilment.selectors import campaign_delay_summaries, tally_matrices
+from fulfilment.services import (
+    campaign_close_due,
+    campaign_production_due,
+    campaign_production_start,
+    campaign_tally_recompute,
+    campaign_update_announce,
+    order_delay_respond,
+    production_tally_take,
+)
+from orders.checkout import LineRequest, order_place
+from orders.models import Message, Order, OrderEvent, OrderLine
+from orders.services import order_expire_overdue
 from payments.exceptions import PaymentNotAccepted
+from payments.ledger import order_ledger
 from payments.models import Payment, Refund
-from payments.production import campaign_production_due, campaign_production_start, campaign_tally_recompute
-from payments.services import campaign_close_due, order_ledger, payment_confirm
+from payments.services import payment_confirm
 from tests.factories import buyer, campaign_with_products
-
-from .conftest import order_fresh, submit_transfer
+from tests.payments.conftest import order_fresh, submit_transfer
 
 pytestmark = pytest.mark.django_db
 Stage = Campaign.Stage
@@ -183,7 +193,7 @@ def test_production_waits_for_proofs_the_seller_has_not_checked(batik):
     campaign_close_due(now=batik.closes_at)
     late = batik.closes_at + datetime.timedelta(days=3)
     assert campaign_production_due(now=late) == 0
-    with pytest.raises(PaymentNotAccepted, match="waiting for your check"):
+    with pytest.raises(StepRefused, match="waiting for your check"):
         campaign_production_start(campaign=batik, now=late)
     payment_confirm(payment_id=waiting.pk, now=late)
     assert campaign_production_due(now=late) == 1
@@ -193,7 +203,9 @@ def test_production_waits_for_proofs_the_seller_has_not_checked(batik):
 def test_a_tally_that_dies_half_way_leaves_nothing_and_the_next_run_takes_it_once(batik):
     _pay_first(_order(batik, [("S / Sogan", 2, "catatan")], n=1))
     campaign_close_due(now=batik.closes_at)
-    with mock.patch("orders.production.ProductionTallyNote.objects.bulk_create", side_effect=RuntimeError("killed")):
+    with mock.patch(
+        "fulfilment.services.production.ProductionTallyNote.objects.bulk_create", side_effect=RuntimeError("killed")
+    ):
         with pytest.raises(RuntimeError):
             campaign_production_due(now=batik.closes_at + HOUR)
     assert Campaign.objects.get(pk=batik.pk).stage == Stage.TALLYING
@@ -240,9 +252,9 @@ def test_a_delay_tells_every_live_buyer_once_and_one_buyer_cancels_with_everythi
 
     order_delay_respond(order=keeper, update_id=update.pk, choice="keep", now=when + HOUR)
     order_delay_respond(order=leaver, update_id=update.pk, choice="cancel", now=when + HOUR)
-    with pytest.raises(PaymentNotAccepted, match="already answered"):
+    with pytest.raises(DelayAnswerRefused, match="already answered"):
         order_delay_respond(order=keeper, update_id=update.pk, choice="cancel", now=when + 2 * HOUR)
-    with pytest.raises(PaymentNotAccepted):
+    with pytest.raises(DelayAnswerRefused):
         order_delay_respond(order=silent, update_id=update.pk, choice="maybe", now=when + 2 * HOUR)
 
     leaver = order_fresh(leaver)
@@ -272,12 +284,12 @@ def test_the_buyer_answers_a_delay_on_the_order_page(client, batik):
     page = client.get(order.get_absolute_url()).content.decode()
     assert "data-delay" in page and 'value="cancel"' in page
     response = client.post(
-        reverse("payments:delay_respond", args=[order.token]), {"update": update.pk, "choice": "cancel"}, follow=True
+        reverse("fulfilment:delay_respond", args=[order.token]), {"update": update.pk, "choice": "cancel"}, follow=True
     )
     assert response.status_code == 200
     assert order_fresh(order).status == Status.CANCELLED
     assert "data-delay-answer" in response.content.decode()
-    bad = client.post(reverse("payments:delay_respond", args=[order.token]), {"update": "x", "choice": "keep"})
+    bad = client.post(reverse("fulfilment:delay_respond", args=[order.token]), {"update": "x", "choice": "keep"})
     assert bad.status_code == 400
 
 
@@ -290,7 +302,7 @@ def test_a_buyer_who_ordered_after_the_delay_is_not_asked(client, batik):
     )
     order = _order(batik, [("S / Sogan", 1, "")], n=1)
     assert "data-delay" not in client.get(order.get_absolute_url()).content.decode()
-    with pytest.raises(PaymentNotAccepted):
+    with pytest.raises(DelayAnswerRefused):
         order_delay_respond(order=order, update_id=update.pk, choice="cancel", now=timezone.now())
 
 

@@ -12,16 +12,12 @@ from django.core.management.base import CommandError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from orders.models import Order, OrderLine, ProductionTally
-from orders.production import production_tally_take
-from payments.exports import (
-    AddressLabel,
-    address_labels,
-    packing_list_write,
-    production_list_write,
-    spreadsheet_safe,
-)
-from payments.services import order_ledger, payment_confirm
+from fulfilment.exports import AddressLabel, address_labels, packing_list_write, production_list_write, spreadsheet_safe
+from fulfilment.models import ProductionTally
+from fulfilment.services import production_tally_take
+from orders.models import Order, OrderLine
+from payments.ledger import order_ledger
+from payments.services import payment_confirm
 from tests.factories import campaign_with_products, place_order
 from tests.payments.conftest import order_fresh, submit_transfer
 
@@ -390,7 +386,7 @@ def test_address_labels(campaign, placed):
     assert (label.balance_outstanding, balance_label.balance_outstanding) == (True, False)
 
     html = render_to_string(
-        "payments/address_labels.html",
+        "fulfilment/address_labels.html",
         {
             "shop_name": "Toko Batik Sekar",
             "shop_address": "Jl. Malioboro 5, Yogyakarta",
@@ -423,7 +419,7 @@ def test_address_labels_eight_per_sheet(campaign):
         for number in range(9)
     ]
     html = render_to_string(
-        "payments/address_labels.html",
+        "fulfilment/address_labels.html",
         {"shop_name": "Toko Batik Sekar", "shop_address": "", "campaign": campaign, "labels": labels},
     )
     assert html.count('<section class="sheet">') == html.count("</section>") == 2

@@ -11,14 +11,13 @@ from django.utils import timezone
 
 from campaigns.models import CampaignItem
 from catalog.models import ShopProfile
+from fulfilment.exceptions import FulfilmentError
+from fulfilment.services import order_personal_data_delete, personal_data_purge
 from orders.models import BankAccount, Message, Order, OrderEvent
-from payments.exceptions import PaymentNotAccepted
 from payments.models import Payment
-from payments.privacy import order_personal_data_delete, personal_data_purge
 from payments.services import payment_confirm
 from tests.factories import campaign_with_products, place_order
-
-from .conftest import submit_transfer
+from tests.payments.conftest import submit_transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -95,13 +94,13 @@ def test_the_purge_anonymises_buyers_of_long_ended_orders_deletes_proofs_and_kee
     assert Order.objects.get(pk=recent.pk).buyer_name == recent.buyer_name
     assert Order.objects.get(pk=live.pk).phone == live.phone
     assert personal_data_purge(days=365, now=timezone.now()) == (0, 0)
-    with pytest.raises(PaymentNotAccepted):
+    with pytest.raises(FulfilmentError):
         personal_data_purge(days=0, now=timezone.now())
 
 
 def test_a_buyers_request_to_delete_is_an_admin_action_for_ended_orders(seller_client, campaign):
     live = place_order(campaign, [(campaign.items.first(), 1)], phone="081200000005", email="e@x.id")
-    with pytest.raises(PaymentNotAccepted):
+    with pytest.raises(FulfilmentError):
         order_personal_data_delete(order=live, now=timezone.now())
     _ended(live, "cancelled", 1)
     response = seller_client.post(

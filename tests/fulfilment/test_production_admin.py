@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
-from orders.models import ProductionTally
-from payments.delays import campaign_update_announce, order_delay_respond
+from fulfilment.models import ProductionTally
+from fulfilment.services import campaign_close_due, campaign_update_announce, order_delay_respond
+from payments.ledger import order_ledger
 from payments.models import Refund
-from payments.services import campaign_close_due, order_ledger, payment_confirm
+from payments.services import payment_confirm
 from tests.factories import campaign_with_products, place_order
-
-from .conftest import order_fresh, submit_transfer
+from tests.payments.conftest import order_fresh, submit_transfer
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 
+import openpyxl
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,21 +18,21 @@ from django.utils.html import escape
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import postage_rates_set
 from catalog.models import Product
-from orders.exceptions import InvalidOrder
-from orders.models import Message, Order
-from payments.exports import packing_list_write
-from payments.services import order_ledger, payment_confirm
-from payments.shipping import (
-    ShippingError,
+from fulfilment.exceptions import ShippingError
+from fulfilment.exports import packing_list_write
+from fulfilment.services import (
     campaigns_complete_due,
     order_postage_set,
     order_receipt_confirm,
     order_ship,
     orders_complete_due,
 )
-from tests.factories import campaign_with_products, place_order
-
-from .conftest import order_fresh, submit_transfer
+from orders.exceptions import InvalidOrder
+from orders.models import Message, Order
+from payments.ledger import order_ledger
+from payments.services import payment_confirm
+from tests.factories import campaign_with_products, checkout_form, place_order
+from tests.payments.conftest import order_fresh, submit_transfer
 
 pytestmark = pytest.mark.django_db
 Status = Order.Status
@@ -114,8 +115,6 @@ def test_a_province_without_a_rate_is_refused_and_nothing_is_ordered():
 
 
 def test_an_order_is_placed_only_at_the_postage_the_buyer_saw(client):
-    from tests.factories import checkout_form
-
     campaign = _campaign("flat")
     small = campaign.items.order_by("position").first()
     url = reverse("orders:checkout", args=[campaign.slug])
@@ -315,8 +314,6 @@ def test_a_good_resi_file_ships_every_row_once_confirmed(seller_client):
 
 
 def test_a_resi_spreadsheet_in_xlsx_is_read_too(seller_client):
-    import openpyxl
-
     campaign = _campaign("flat")
     order = _paid_in_production(campaign, 1)
     Campaign.objects.filter(pk=campaign.pk).update(stage=Campaign.Stage.IN_PRODUCTION)

@@ -16,6 +16,10 @@ from django.utils import timezone
 from campaigns.models import Campaign, CampaignItem
 from orders.models import Order
 from orders.services import order_expire_overdue
+from payments.gateways import GatewayNotice
+from payments.ledger import ledger_disagreement, order_ledger
+from payments.models import Refund
+from payments.services import gateway_notice_apply
 from tests.factories import campaign_with_products, checkout_form, place_order
 
 pytestmark = [
@@ -132,10 +136,6 @@ def test_expiry_running_twice_at_once_gives_units_back_once():
 
 
 def test_expiry_at_the_same_moment_as_a_gateway_payment_counts_units_and_money_once():
-    from payments.gateways import GatewayNotice
-    from payments.models import Refund
-    from payments.services import gateway_notice_apply, ledger_disagreement, order_ledger
-
     campaign, items = _campaign()
     past = timezone.now() - datetime.timedelta(days=2)
     Campaign.objects.filter(pk=campaign.pk).update(opens_at=past - datetime.timedelta(days=1))

@@ -1,6 +1,7 @@
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -8,7 +9,7 @@ from campaigns.models import CampaignItem
 from orders.admin import whatsapp_url
 from orders.models import Order
 from orders.services import order_transition
-from tests.factories import campaign_with_products, place_order
+from tests.factories import CampaignFactory, campaign_with_products, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -97,10 +98,6 @@ def test_demand_per_campaign_counts_units_by_variant_and_day(seller_client, camp
 
 
 def test_a_staff_member_without_permissions_cannot_open_the_demand_page(client):
-    from django.contrib.auth.models import User
-
-    from tests.factories import CampaignFactory
-
     campaign = CampaignFactory()
     client.force_login(User.objects.create_user("magang", password="rahasia-magang-123", is_staff=True))
     assert client.get(reverse("admin:orders_campaigndemand_demand", args=[campaign.pk])).status_code == 403

@@ -7,12 +7,14 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from kombu.exceptions import OperationalError as BrokerDown
 
+import orders.outbox
 from campaigns.models import CampaignItem
 from orders.models import BankAccount, Message, Order
 from orders.outbox import (
@@ -24,7 +26,9 @@ from orders.outbox import (
     messages_deliver_due,
 )
 from orders.tasks import messages_deliver_due_task
+from payments.models import Payment
 from tests.factories import campaign_with_products, checkout_form, place_order
+from tests.payments.conftest import submit_transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -132,9 +136,6 @@ def test_a_worker_killed_while_sending_leaves_a_claim_that_the_sweep_frees(campa
 def test_the_seller_confirming_a_payment_with_the_broker_down_succeeds_and_the_buyer_hears_later(
     seller_client, campaign, django_capture_on_commit_callbacks, tmp_path, settings
 ):
-    from payments.models import Payment
-    from tests.payments.conftest import submit_transfer
-
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     order = place_order(campaign, [(campaign.items.first(), 1)])
     payment = submit_transfer(order, order.first_transfer_idr)
@@ -189,8 +190,6 @@ def test_the_message_list_shows_the_backlog_and_opens_a_whatsapp_text_marked_sen
 
 
 def test_after_one_failed_nudge_the_process_leaves_the_broker_alone_for_a_while(campaign, monkeypatch):
-    import orders.outbox
-
     calls = []
 
     def down(*args, **kwargs):
@@ -218,8 +217,6 @@ def test_a_sweep_retried_after_a_database_error_takes_its_own_claims_again(campa
 
 
 def test_the_throttle_lets_a_buyer_through_when_the_cache_is_down(client, campaign, settings, monkeypatch):
-    from django.core.cache import cache
-
     settings.CHECKOUT_RATE = "1/m"
 
     def unreachable(*args, **kwargs):
@@ -257,8 +254,6 @@ def test_orders_placed_while_a_sweep_waits_in_the_queue_nudge_it_once(
 
 
 def _cache_calls_counted(monkeypatch) -> list[str]:
-    from django.core.cache import cache
-
     asked = []
     for name in ("get", "add"):
         real = getattr(cache, name)
@@ -269,8 +264,6 @@ def _cache_calls_counted(monkeypatch) -> list[str]:
 
 
 def test_a_process_that_just_queued_a_sweep_nudges_without_asking_the_cache(campaign, monkeypatch):
-    import orders.outbox
-
     queued = []
     monkeypatch.setattr(messages_deliver_due_task, "apply_async", lambda *args, **kwargs: queued.append(kwargs))
     asked = _cache_calls_counted(monkeypatch)
@@ -290,10 +283,6 @@ def test_a_process_that_just_queued_a_sweep_nudges_without_asking_the_cache(camp
 
 
 def test_a_process_that_finds_a_sweep_queued_asks_again_only_once_it_may_have_started(campaign, monkeypatch):
-    from django.core.cache import cache
-
-    import orders.outbox
-
     queued = []
     monkeypatch.setattr(messages_deliver_due_task, "apply_async", lambda *args, **kwargs: queued.append(kwargs))
     # Another process queued a sweep that starts in a second at the earliest.
@@ -320,10 +309,6 @@ def test_a_process_that_finds_a_sweep_queued_asks_again_only_once_it_may_have_st
 
 
 def test_a_nudge_that_cannot_reach_the_broker_leaves_no_mark_behind(campaign, monkeypatch):
-    from django.core.cache import cache
-
-    import orders.outbox
-
     def down(*args, **kwargs):
         raise BrokerDown("Error 111")
 

@@ -7,6 +7,7 @@ from PIL import Image
 
 from campaigns.models import CampaignItem
 from orders.models import Order
+from payments.services import payment_submit
 from preorder_shop.celery import app
 from tests.factories import campaign_with_products
 
@@ -38,8 +39,6 @@ def campaign():
 
 def submit_transfer(order, amount, *, now=None):
     """The buyer confirms a bank transfer of `amount` with a picture as proof."""
-    from payments.services import payment_submit
-
     return payment_submit(
         order=order,
         amount_idr=amount,

@@ -5,8 +5,9 @@ from django.db import connection
 from django.utils import timezone
 
 from orders.models import Order
+from payments.ledger import order_ledger
 from payments.models import Payment
-from payments.services import order_ledger, payment_confirm, payment_submit
+from payments.services import payment_confirm, payment_submit
 from tests.factories import place_order
 from tests.payments.conftest import png_upload
 

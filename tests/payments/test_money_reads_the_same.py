@@ -13,8 +13,9 @@ from campaigns.models import CampaignItem
 from orders.models import BankAccount, Order
 from orders.outbox import messages_deliver_due
 from payments.forms import PaymentSubmitForm
+from payments.ledger import order_ledger
 from payments.models import Payment
-from payments.services import order_ledger, payment_confirm
+from payments.services import payment_confirm
 from tests.factories import campaign_with_products, checkout_form, place_order
 
 from .conftest import order_fresh, png_upload, submit_transfer
@@ -71,7 +72,7 @@ def test_after_sending_a_proof_the_page_says_it_waits_for_the_seller_and_offers_
     assert "<details>" in html and 'name="replace"' in html
 
     response = client.post(
-        reverse("payments:submit", args=[order.token]),
+        reverse("fulfilment:payment_submit", args=[order.token]),
         {
             "amount_idr": rupiah(order.first_transfer_idr),
             "paid_on": timezone.localdate().isoformat(),
@@ -129,7 +130,7 @@ def test_an_amount_that_is_not_whole_rupiah_is_explained(typed):
 def test_a_form_error_comes_into_view_and_says_to_choose_the_file_again(client, campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
     response = client.post(
-        reverse("payments:submit", args=[order.token]),
+        reverse("fulfilment:payment_submit", args=[order.token]),
         {
             "amount_idr": "225,80",
             "paid_on": timezone.localdate().isoformat(),

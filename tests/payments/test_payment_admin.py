@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Order
+from payments.admin import PaymentAdmin
 from payments.models import Payment, Refund
 from payments.services import order_cancel, payment_submit
 from tests.factories import place_order
@@ -133,8 +134,6 @@ def test_the_order_admin_shows_money_payments_and_refunds(seller_client, campaig
 
 
 def test_the_payment_list_puts_the_proof_the_amount_due_now_and_the_status_first(seller_client, campaign):
-    from payments.admin import PaymentAdmin
-
     assert PaymentAdmin.list_display[:4] == ["preview", "amount", "expected", "status"]
     order = place_order(campaign, [(campaign.items.first(), 1)])
     submit_transfer(order, order.first_transfer_idr)

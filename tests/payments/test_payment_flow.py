@@ -9,19 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from fulfilment.services import campaign_close_due
+from orders.exceptions import OrderError
 from orders.models import Order
 from orders.services import order_expire_overdue
 from payments.exceptions import PaymentAlreadyDecided, PaymentNotAccepted
+from payments.ledger import order_ledger
 from payments.models import Payment, Refund, Reminder
-from payments.services import (
-    balance_reminders_send,
-    campaign_close_due,
-    order_cancel,
-    order_ledger,
-    payment_confirm,
-    payment_reject,
-    refund_mark_sent,
-)
+from payments.services import balance_reminders_send, order_cancel, payment_confirm, payment_reject, refund_mark_sent
 from tests.factories import messages_sent_so_far, place_order
 from tests.payments.conftest import order_fresh, png_upload, submit_transfer
 
@@ -157,8 +152,6 @@ def test_after_closing_only_the_seller_cancels_a_paid_order(campaign, admin_user
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
     payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=timezone.now())
     after_close = campaign.closes_at + datetime.timedelta(minutes=1)
-    from orders.exceptions import OrderError
-
     with pytest.raises(OrderError):
         order_cancel(order=order, now=after_close)
     order_cancel(order=order, now=after_close, actor=admin_user, reason="Bahan tidak tersedia")
@@ -247,7 +240,7 @@ def test_the_ledger_check_passes_on_agreeing_orders_and_names_the_others(campaig
 def test_the_buyer_submits_a_payment_from_the_order_page(client, campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
     response = client.post(
-        reverse("payments:submit", args=[order.token]),
+        reverse("fulfilment:payment_submit", args=[order.token]),
         {
             "amount_idr": str(order.first_transfer_idr),
             "paid_on": timezone.localdate().isoformat(),
@@ -264,7 +257,7 @@ def test_the_buyer_submits_a_payment_from_the_order_page(client, campaign):
 def test_a_bad_payment_form_keeps_what_was_typed_and_saves_nothing(client, campaign):
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
     response = client.post(
-        reverse("payments:submit", args=[order.token]),
+        reverse("fulfilment:payment_submit", args=[order.token]),
         {
             "amount_idr": "150000",
             "paid_on": timezone.localdate().isoformat(),

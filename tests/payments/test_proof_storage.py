@@ -54,7 +54,7 @@ def test_an_unusable_proof_folder_answers_a_clear_message_on_the_order_page(clie
     blocked.write_text("a file where the proof folder should be")
     settings.PRIVATE_MEDIA_ROOT = blocked
     response = client.post(
-        reverse("payments:submit", args=[order.token]),
+        reverse("fulfilment:payment_submit", args=[order.token]),
         {
             "amount_idr": str(order.first_transfer_idr),
             "paid_on": timezone.localdate().isoformat(),

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
 
 from payments.exceptions import ProofRejected
 from payments.models import Payment
@@ -43,8 +44,6 @@ def _pdf(with_script: bool = False, password: str | None = None) -> bytes:
     writer = PdfWriter()
     writer.add_blank_page(width=200, height=200)
     if with_script:
-        from pypdf.generic import DictionaryObject, NameObject, TextStringObject
-
         script = DictionaryObject(
             {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('boo');")}
         )
@@ -199,8 +198,6 @@ def test_a_jpeg_comment_and_a_png_icc_profile_with_any_bytes_are_not_kept():
 
 
 def test_a_pdf_loses_piece_info_scripts_launch_actions_and_embedded_files():
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, TextStringObject
-
     writer = PdfWriter()
     writer.add_blank_page(width=200, height=200)
     page = writer.pages[0]

@@ -2,27 +2,29 @@
 the goal is decided on what buyers really paid."""
 
 import datetime
+import io
 
 import pytest
-from django.db import IntegrityError
-from django.utils import timezone
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from PIL import Image
 
+from campaigns.exceptions import CampaignStageMoveNotAllowed
 from campaigns.models import Campaign
+from campaigns.services import campaign_mark_cancelled
+from fulfilment.exceptions import StepRefused
+from fulfilment.services import campaign_cancel, campaign_close_due
 from orders.models import Order
 from orders.services import order_expire_overdue
 from payments.exceptions import PaymentNotAccepted
 from payments.gateways import GatewayNotice
+from payments.ledger import ledger_disagreement, order_ledger
 from payments.models import Payment, Refund
-from payments.services import (
-    campaign_cancel,
-    campaign_close_due,
-    gateway_notice_apply,
-    ledger_disagreement,
-    order_cancel,
-    order_ledger,
-    payment_confirm,
-)
-from tests.factories import place_order
+from payments.proofs import proof_clean
+from payments.services import gateway_notice_apply, order_cancel, payment_confirm
+from tests.factories import CampaignFactory, place_order
 from tests.payments.conftest import order_fresh, submit_transfer
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +138,7 @@ def test_the_seller_cancelling_a_po_refunds_everyone(campaign, admin_user):
     unpaid = place_order(
         campaign, [(campaign.items.first(), 2)], plan="dp", email="b@example.com", phone="082222222222"
     )
-    with pytest.raises(PaymentNotAccepted):
+    with pytest.raises(StepRefused):
         campaign_cancel(campaign=campaign, reason=" ", actor=admin_user, now=timezone.now())
 
     campaign_cancel(campaign=campaign, reason="Penjahit sakit, PO dibatalkan.", actor=admin_user, now=timezone.now())
@@ -149,8 +151,6 @@ def test_the_seller_cancelling_a_po_refunds_everyone(campaign, admin_user):
 
 
 def test_the_seller_cancels_a_po_from_admin_with_a_reason(campaign, admin_client):
-    from django.urls import reverse
-
     order = place_order(campaign, [(campaign.items.first(), 1)], plan="dp")
     payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=timezone.now())
     changelist = reverse("admin:campaigns_campaign_changelist")
@@ -165,24 +165,18 @@ def test_the_seller_cancels_a_po_from_admin_with_a_reason(campaign, admin_client
     assert order_fresh(order).refunds.get().note == "Kain tidak tersedia"
 
 
-def test_a_campaign_with_orders_is_not_cancelled_without_refunds():
-    from campaigns.exceptions import CampaignStageMoveNotAllowed
-    from campaigns.services import campaign_stage_move
-    from tests.factories import CampaignFactory
-
+def test_a_campaign_with_orders_is_not_marked_cancelled_without_refunds():
     campaign = CampaignFactory(units_reserved=2)
-    with pytest.raises(CampaignStageMoveNotAllowed):
-        campaign_stage_move(campaign=campaign, to_stage=Campaign.Stage.CANCELLED, now=timezone.now())
+    with (
+        translation.override("en"),
+        pytest.raises(CampaignStageMoveNotAllowed, match="cancel it with refunds"),
+        transaction.atomic(),
+    ):
+        campaign_mark_cancelled(campaign=campaign, now=timezone.now())
+    assert Campaign.objects.get(pk=campaign.pk).stage == Campaign.Stage.PUBLISHED
 
 
 def test_an_android_mpo_photo_is_accepted():
-    import io
-
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
-    from payments.proofs import proof_clean
-
     buffer = io.BytesIO()
     # Two frames, as phones write them: Pillow then reads it back as MPO, not plain JPEG.
     Image.new("RGB", (64, 48), "#aa3300").save(

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from campaigns.models import CampaignItem
+from campaigns.models import Campaign, CampaignItem
 from orders.models import Message, Order
 from orders.outbox import message_deliver, messages_deliver_due
 from payments.seller import seller_daily_summary_send
@@ -92,8 +92,6 @@ def test_a_buyer_may_order_with_whatsapp_only_and_every_message_waits_on_whatsap
     assert order_messages.status_code == 200
 
     # Another buyer without e-mail is not counted as the same buyer for the per-buyer limit.
-    from campaigns.models import Campaign
-
     Campaign.objects.filter(pk=campaign.pk).update(per_buyer_limit=1)
     other = place_order(campaign, [(small, 1)], phone="081298765432", email="")
     assert other.pk != order.pk

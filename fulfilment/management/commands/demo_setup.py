@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from campaigns.demo import demo_password_file, demo_seller_ensure
-from payments.demo import demo_shop
+from fulfilment.demo import demo_shop
 
 
 class Command(BaseCommand):

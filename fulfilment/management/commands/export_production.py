@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from orders.models import ProductionTally
-from payments.exports import FILE_FORMATS, packing_list_write, production_list_write
+from fulfilment.exports import FILE_FORMATS, packing_list_write, production_list_write
+from fulfilment.models import ProductionTally
 
 LISTS = ("production", "packing")
 

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from payments.exceptions import PaymentError
-from payments.privacy import personal_data_purge
+from fulfilment.exceptions import FulfilmentError
+from fulfilment.services import personal_data_purge
 
 
 class Command(BaseCommand):
@@ -15,6 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, days, **options):
         try:
             orders, proofs = personal_data_purge(days=days, now=timezone.now())
-        except PaymentError as error:
+        except FulfilmentError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(f"{orders} orders anonymised, {proofs} transfer proofs deleted.")

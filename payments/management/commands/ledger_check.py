@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from orders.models import Order
-from payments.services import ledger_disagreement, order_ledger
+from payments.ledger import ledger_disagreement, order_ledger
 
 
 class Command(BaseCommand):
