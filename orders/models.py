@@ -285,6 +285,9 @@ class Message(models.Model):
         FAILED = "failed", _("Failed")
         NO_EMAIL = "no_email", _("No e-mail address")
 
+    # Messages whose e-mail has not gone yet: the backlog.
+    WAITING_STATUSES = (Status.PENDING, Status.SENDING)
+
     class Audience(models.TextChoices):
         BUYER = "buyer", _("Buyer")
         SELLER = "seller", _("Seller")

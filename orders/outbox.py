@@ -382,7 +382,7 @@ def message_whatsapp_url(message: Message) -> str:
 def outbox_backlog(*, now: datetime.datetime | None = None) -> dict:
     """How many messages wait to be sent (or failed) and how old the oldest waiting one is."""
     now = now or timezone.now()
-    waiting = Message.objects.filter(status__in=[Message.Status.PENDING, Message.Status.SENDING])
+    waiting = Message.objects.filter(status__in=Message.WAITING_STATUSES)
     oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
     return {
         "waiting": waiting.count(),

@@ -69,9 +69,9 @@ def ledger_disagreement(order: Order, ledger: OrderLedger) -> str:
         return _("paid enough for its next step but still waiting for payment")
     if order.status == OrderStatus.DP_PAID and not order.first_payment_idr <= held < order.total_idr:
         return _("marked DP paid, but holds %(held)d of %(total)d") % {"held": held, "total": order.total_idr}
-    if order.status in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED) and held < order.total_idr:
+    if order.status in Order.PAID_IN_FULL_STATUSES and held < order.total_idr:
         return _("marked paid in full, but holds %(held)d of %(total)d") % {"held": held, "total": order.total_idr}
-    if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED) and ledger.held_idr != 0:
+    if order.status in Order.CLOSED_UNFILLED_STATUSES and ledger.held_idr != 0:
         return _("ended, but keeps %(held)d that is neither refunded nor due back") % {"held": ledger.held_idr}
     return ""
 

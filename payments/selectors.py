@@ -58,7 +58,7 @@ def campaign_money(*, campaign: Campaign) -> CampaignMoney:
     orders = Order.objects.filter(campaign=campaign).aggregate(
         dp_total=Sum("total_idr", filter=Q(status=Order.Status.DP_PAID), default=0),
         dp_count=Count("pk", filter=Q(status=Order.Status.DP_PAID)),
-        full_count=Count("pk", filter=Q(status__in=[Order.Status.PAID, Order.Status.SHIPPED, Order.Status.COMPLETED])),
+        full_count=Count("pk", filter=Q(status__in=Order.PAID_IN_FULL_STATUSES)),
     )
     held_by_dp_orders = payments["dp_orders_paid"] - refunds["dp_orders"]
     return CampaignMoney(

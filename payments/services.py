@@ -47,7 +47,7 @@ def order_follow_payments(*, order: Order, now: datetime.datetime, actor=None, a
     Money that reaches an order that has already ended goes back to the buyer.
     """
     ledger = order_ledger(order)
-    if order.status in (OrderStatus.EXPIRED, OrderStatus.CANCELLED):
+    if order.status in Order.CLOSED_UNFILLED_STATUSES:
         if ledger.held_idr > 0:
             _refunds_create(
                 order=order,

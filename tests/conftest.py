@@ -1,4 +1,10 @@
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+import orders.outbox
+from campaigns.demo import demo_seller_ensure
+from preorder_shop.celery import app
 
 
 @pytest.fixture(autouse=True)
@@ -10,8 +16,6 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _broker_not_backed_off():
     """A test with the broker down, or whose nudged sweep never ran, must not leave later tests' nudges skipped."""
-    import orders.outbox
-
     orders.outbox._broker_down_until = 0.0
     orders.outbox.outbox_nudge_clear()
     yield
@@ -30,14 +34,26 @@ def _no_throttles(settings):
 @pytest.fixture
 def seller_client(client):
     """The test client logged in as the demo seller (staff in the seller group)."""
-    from django.contrib.auth import get_user_model
-
-    from campaigns.demo import demo_seller_ensure
-
     login = demo_seller_ensure(password="rahasia-penjual-123")
     # The admin's login form (with its lock-out) is tested on its own; here the seller is simply in.
     client.force_login(get_user_model().objects.get(username=login.username))
     return client
+
+
+@pytest.fixture
+def eager_tasks():
+    """Run Celery tasks in the test's own process, as soon as they are sent."""
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _live_worker_queue_emptied(request):
+    """A live worker runs only what its own test queued: earlier tests' nudges (a page served by a live server
+    nudges the sweep for real) wait in the broker, and a worker would run them too and upset its counts."""
+    if request.node.get_closest_marker("live_worker") is not None:
+        app.control.purge()
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +62,6 @@ def _live_worker_connections_dropped(request):
     yield
     if request.node.get_closest_marker("live_worker") is None:
         return
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(

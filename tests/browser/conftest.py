@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -35,8 +36,6 @@ def browser():
         pytest.skip(message)
     # Playwright's sync API runs an event loop in this thread; the test's
     # own ORM calls are still plain synchronous ones.
-    from playwright.sync_api import sync_playwright
-
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:

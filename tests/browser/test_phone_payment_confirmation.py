@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from campaigns.models import CampaignItem
 from orders.models import BankAccount
+from orders.services import order_expire_overdue
 from payments.models import Payment
 from tests.factories import campaign_with_products, place_order
 
@@ -63,8 +64,6 @@ def test_an_amount_with_cents_is_explained_and_the_error_comes_into_view(phone, 
 
 
 def test_the_order_history_reads_in_english_on_an_english_page(phone, order):
-    from orders.services import order_expire_overdue
-
     order_expire_overdue(now=order.payment_deadline)
     phone.goto(order.get_absolute_url())
     phone.get_by_label("Bahasa").select_option("en")

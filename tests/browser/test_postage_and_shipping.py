@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import postage_rates_set
 from catalog.models import Product
+from fulfilment.services import order_ship
 from orders.couriers import tracking_url
 from orders.models import BankAccount, Order
 from payments.services import payment_confirm
-from payments.shipping import order_ship
 from tests.factories import campaign_with_products, place_order
 from tests.payments.conftest import order_fresh, submit_transfer
 

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns import views
 from campaigns.models import Campaign, CampaignItem
 from campaigns.services import campaign_update_post
 from catalog.models import Product, ProductImage
@@ -204,8 +205,6 @@ def test_switched_off_variants_and_products_are_not_offered(client):
 
 
 def test_a_campaign_with_many_variants_draws_the_first_products_and_folds_the_rest(client, monkeypatch):
-    from campaigns import views
-
     monkeypatch.setattr(views, "VARIANTS_ON_FIRST_VIEW", 12)
     big = _shop(products=5)  # 6 variants each
     html = client.get(big.get_absolute_url()).content.decode()

@@ -1,4 +1,5 @@
 import pytest
+from django.db import IntegrityError
 
 from campaigns.models import CampaignItem
 from campaigns.selectors import campaign_card_facts
@@ -50,8 +51,6 @@ def test_campaign_units_left_never_exceeds_what_the_items_can_still_take():
 
 
 def test_the_database_refuses_more_reserved_than_the_quota():
-    from django.db import IntegrityError
-
     item = CampaignItemFactory(quota=2)
     with pytest.raises(IntegrityError):
         CampaignItem.objects.filter(pk=item.pk).update(units_reserved=3)

@@ -1,4 +1,5 @@
 import pytest
+from django.template import Context, Template
 
 from catalog.money import format_rupiah, percent_of
 
@@ -28,7 +29,5 @@ def test_percentages_round_half_up_to_whole_rupiah(amount, percent, expected):
 
 
 def test_rupiah_filter_in_templates():
-    from django.template import Context, Template
-
     rendered = Template("{% load rupiah %}{{ amount|rupiah }}").render(Context({"amount": 350000}))
     assert rendered == "Rp350.000"

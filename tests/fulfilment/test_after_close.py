@@ -3,7 +3,6 @@ fails its goal; a delay where one buyer cancels with a refund. Every job run aga
 changes nothing."""
 
 import datetime
-import threading
 from unittest import mock
 
 import pytest
@@ -33,6 +32,7 @@ from payments.ledger import order_ledger
 from payments.models import Payment, Refund
 from payments.services import payment_confirm
 from tests.factories import buyer, campaign_with_products
+from tests.helpers import at_once
 from tests.payments.conftest import order_fresh, submit_transfer
 
 pytestmark = pytest.mark.django_db
@@ -327,20 +327,7 @@ def test_two_production_jobs_at_once_take_one_tally(batik):
     for n in range(1, 6):
         _pay_first(_order(batik, [("S / Sogan", 1, "")], n=n))
     campaign_close_due(now=batik.closes_at)
-    results, errors = [], []
-
-    def run():
-        try:
-            results.append(campaign_production_due(now=batik.closes_at + HOUR))
-        except Exception as error:  # noqa: BLE001
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and sorted(results) == [0, 0, 0, 1]
+    outcomes = at_once(*[lambda: campaign_production_due(now=batik.closes_at + HOUR)] * 4)
+    assert [outcome.error for outcome in outcomes] == [None] * 4
+    assert sorted(outcome.value for outcome in outcomes) == [0, 0, 0, 1]
     assert ProductionTally.objects.count() == 1 and ProductionTally.objects.get().units == 5

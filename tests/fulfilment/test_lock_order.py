@@ -3,7 +3,6 @@ delay and the seller marking the same order shipped, at the same moment, never d
 wins and the other is told why it cannot."""
 
 import datetime
-import threading
 
 import pytest
 from django.db import connection, transaction
@@ -23,6 +22,7 @@ from orders.models import Order
 from payments.models import Refund
 from payments.services import payment_confirm
 from tests.factories import campaign_with_products, place_order
+from tests.helpers import at_once
 from tests.payments.conftest import submit_transfer
 
 ROUNDS = 40
@@ -52,36 +52,13 @@ def _shipping_po_with_a_delay(orders: int) -> tuple[list[Order], int]:
     return placed, update.pk
 
 
-def _at_once(*calls) -> list[BaseException | None]:
-    """Run each call in its own thread (its own database connection), released together."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[BaseException | None] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            call()
-        except BaseException as error:  # noqa: BLE001 - every outcome is asserted below
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is still waiting for a lock"
-    return outcomes
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and deadlocks are PostgreSQL's")
 def test_a_buyers_cancel_and_the_sellers_mark_shipped_of_one_order_never_deadlock():
     orders, update_id = _shipping_po_with_a_delay(ROUNDS)
     shipped = cancelled = 0
     for number, order in enumerate(orders):
-        cancel_outcome, ship_outcome = _at_once(
+        cancel, ship = at_once(
             lambda order=order: order_delay_respond(
                 order=order, update_id=update_id, choice="cancel", now=timezone.now()
             ),
@@ -90,11 +67,11 @@ def test_a_buyers_cancel_and_the_sellers_mark_shipped_of_one_order_never_deadloc
             ),
         )
         # Never a database error (a deadlock is one): either step wins, the other is refused by a rule.
-        for outcome in (cancel_outcome, ship_outcome):
-            assert outcome is None or isinstance(outcome, FulfilmentError), repr(outcome)
-        assert (cancel_outcome is None) != (ship_outcome is None), (cancel_outcome, ship_outcome)
+        for outcome in (cancel, ship):
+            assert outcome.error is None or isinstance(outcome.error, FulfilmentError), repr(outcome.error)
+        assert (cancel.error is None) != (ship.error is None), (cancel, ship)
         status = Order.objects.values_list("status", flat=True).get(pk=order.pk)
-        if ship_outcome is None:
+        if ship.error is None:
             assert status == Order.Status.SHIPPED
             assert not Refund.objects.filter(order=order).exists()
             shipped += 1

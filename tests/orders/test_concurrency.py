@@ -49,6 +49,8 @@ def _race(worker, count=BUYERS):
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
+    # A buyer still waiting would leave None, which a caller may read as "no error".
+    assert [index for index, thread in enumerate(threads) if thread.is_alive()] == [], "a buyer's request hung"
     return results
 
 

@@ -1,5 +1,4 @@
 import datetime
-import random
 import re
 
 import pytest
@@ -12,6 +11,7 @@ from orders.checkout import buyer as checkout_buyer
 from orders.exceptions import BuyerLimitExceeded, CampaignNotOpen, InvalidOrder, QuotaExceeded
 from orders.models import Order
 from tests.factories import buyer, campaign_with_products, place_order
+from tests.helpers import seeded_random
 
 pytestmark = pytest.mark.django_db
 
@@ -132,8 +132,14 @@ def test_an_expired_order_does_not_count_towards_the_buyer_limit(campaign):
     Campaign.objects.filter(pk=campaign.pk).update(per_buyer_limit=2)
     small, _ = _items(campaign)
     first = place_order(campaign, [(small, 2)])
+    with pytest.raises(BuyerLimitExceeded):
+        place_order(campaign, [(small, 1)])  # the limit holds while the first order is live
     Order.objects.filter(pk=first.pk).update(status=Order.Status.EXPIRED)
-    place_order(campaign, [(small, 2)])
+    second = place_order(campaign, [(small, 2)])
+    assert list(Order.objects.order_by("pk").values_list("pk", "status")) == [
+        (first.pk, Order.Status.EXPIRED),
+        (second.pk, Order.Status.PENDING_PAYMENT),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -208,7 +214,7 @@ def test_a_new_order_avoids_every_amount_unpaid_orders_use_and_its_number_skips_
     first = place_order(campaign, [(small, 1)], plan="full", email="a@example.com", phone="081111111111")
     # The only three-digit code the second order tries is the first order's: the amount is taken.
     forced = [[first.unique_code]]
-    random_sample = random.sample
+    random_sample = seeded_random(1).sample
 
     def sample(population, k):
         return forced.pop() if forced else random_sample(population, k)

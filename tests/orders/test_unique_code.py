@@ -9,6 +9,7 @@ from campaigns.models import Campaign, CampaignItem
 from orders.checkout import UNIQUE_CODE_TIERS, unique_code
 from orders.models import Order
 from tests.factories import campaign_with_products, orders_at_amount, place_order
+from tests.helpers import seeded_random
 
 pytestmark = pytest.mark.django_db
 
@@ -86,12 +87,25 @@ def _amount_reads(sql: str) -> list[dict]:
     return reads
 
 
-def test_once_every_three_digit_code_was_found_taken_the_next_orders_skip_reading_them_for_a_while():
+@pytest.mark.parametrize("tries_500", [False, True], ids=["500-not-tried", "500-tried"])
+def test_once_every_three_digit_code_was_found_taken_the_next_orders_skip_reading_them_for_a_while(
+    monkeypatch, tries_500
+):
     campaign, item = _full_payment_po_at_150_000()
     orders_at_amount(campaign, 150_000, range(1, 1000))
     first = place_order(campaign, [(item, 1)], plan="full", phone="081399990001", email="x1@example.com")
     assert first.unique_code > UNIQUE_CODE_TIERS[0][1]
     Order.objects.filter(unique_code=500).update(status="paid")  # a three-digit code is free again
+    # The few codes tried "at random" are drawn the same each run, with 500 among the three-digit ones or not:
+    # the test, not chance, says which way the next order goes.
+    draw = seeded_random(500)
+
+    def candidates(tier: int) -> list[int]:
+        low, high = UNIQUE_CODE_TIERS[tier]
+        codes = draw.sample([code for code in range(low, high + 1) if code != 500], unique_code.UNIQUE_CODE_CANDIDATES)
+        return [500, *codes[1:]] if tries_500 and tier == 0 else codes
+
+    monkeypatch.setattr(unique_code, "_candidates", candidates)
     with CaptureQueriesContext(connection) as queries:
         second = place_order(campaign, [(item, 1)], plan="full", phone="081399990002", email="x2@example.com")
     amount_reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "first_transfer_idr" in q["sql"]]
@@ -100,13 +114,13 @@ def test_once_every_three_digit_code_was_found_taken_the_next_orders_skip_readin
     if connection.vendor == "postgresql":
         assert all("BETWEEN" not in plan["Index Cond"] for plan in _amount_reads(amount_reads[0]))
     assert "BETWEEN" not in amount_reads[0] and ">=" not in amount_reads[0]
-    # Meanwhile a three-digit code is given only when one of the few tried at random is free.
-    assert second.unique_code == 500 or second.unique_code > UNIQUE_CODE_TIERS[0][1]
+    # Meanwhile a three-digit code is given only when one of the few tried is free.
+    assert (second.unique_code == 500) if tries_500 else (second.unique_code > UNIQUE_CODE_TIERS[0][1])
 
     # Once the while is over, the process reads them again and finds the one left.
     assert unique_code._three_digit_codes_full_until[150_000] > unique_code.time.monotonic()
     unique_code._three_digit_codes_full_until[150_000] = unique_code.time.monotonic() - 1
-    if second.unique_code != 500:
+    if not tries_500:
         third = place_order(campaign, [(item, 1)], plan="full", phone="081399990003", email="x3@example.com")
         assert third.unique_code == 500
     fourth = place_order(campaign, [(item, 1)], plan="full", phone="081399990004", email="x4@example.com")

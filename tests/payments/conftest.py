@@ -8,20 +8,12 @@ from PIL import Image
 from campaigns.models import CampaignItem
 from orders.models import Order
 from payments.services import payment_submit
-from preorder_shop.celery import app
 from tests.factories import campaign_with_products
 
 
 @pytest.fixture(autouse=True)
 def _private_files_in_tmp(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-
-
-@pytest.fixture
-def eager_tasks():
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def png_upload(name="bukti.png", size=(300, 500), colour="#2266aa") -> SimpleUploadedFile:

@@ -1,5 +1,3 @@
-import threading
-
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -9,6 +7,7 @@ from payments.ledger import order_ledger
 from payments.models import Payment
 from payments.services import payment_confirm, payment_submit
 from tests.factories import place_order
+from tests.helpers import at_once
 from tests.payments.conftest import png_upload
 
 pytestmark = [
@@ -28,25 +27,8 @@ def test_one_payment_confirmed_from_two_threads_at_once_is_recorded_once(campaig
         proof_file=png_upload(),
         now=timezone.now(),
     )
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def confirm():
-        try:
-            barrier.wait()
-            payment_confirm(payment_id=payment.pk, now=timezone.now())
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=confirm) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    outcomes = at_once(*[lambda: payment_confirm(payment_id=payment.pk, now=timezone.now())] * 2)
+    assert [outcome.error for outcome in outcomes] == [None, None]
     order = Order.objects.prefetch_related("payments", "refunds").get(pk=order.pk)
     assert order.status == Order.Status.DP_PAID
     assert order.events.filter(to_status=Order.Status.DP_PAID).count() == 1

@@ -9,10 +9,12 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.demo import demo_seller_ensure
 from campaigns.models import Campaign, CampaignItem
+from orders.checkout import email_key
 from orders.exceptions import BuyerLimitExceeded
 from orders.models import Order
-from orders.services import email_key, order_expire_overdue
+from orders.services import order_expire_overdue
 from payments.services import payments_stale_proofs_release
 from tests.factories import campaign_with_products, checkout_form, place_order
 from tests.payments.conftest import submit_transfer
@@ -102,8 +104,6 @@ def test_the_per_buyer_limit_sees_through_email_aliases(campaign):
 
 
 def test_the_admin_login_locks_out_after_repeated_failures(client, settings):
-    from campaigns.demo import demo_seller_ensure
-
     settings.AXES_FAILURE_LIMIT = 3
     demo_seller_ensure(password="rahasia-penjual-123")
     url = reverse("admin:login")

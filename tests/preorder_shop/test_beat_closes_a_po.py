@@ -5,43 +5,35 @@ import datetime
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import OperationalError
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignItem
-from orders.models import ProductionTally
-from payments.services import payment_confirm
-from preorder_shop.celery import app
+from fulfilment.models import ProductionTally
+from payments.services import payment_confirm, payment_submit
 from tests.factories import campaign_with_products, place_order
+from tests.helpers import live_worker, wait_until
 from tests.payments.conftest import png_upload
 
 pytestmark = [pytest.mark.live_worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _wait_for(condition, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return True
-        except OperationalError as error:
-            # SQLite's in-memory test database, shared with the worker's thread: a read while the job writes
-            # its tally is refused ("database table is locked"), not kept waiting. Look again in a moment.
-            if "locked" not in str(error):
-                raise
-        time.sleep(0.5)
-    return False
+def _tally_made(campaign) -> bool:
+    try:
+        return ProductionTally.objects.filter(campaign=campaign).exists()
+    except OperationalError as error:
+        # SQLite's in-memory test database, shared with the worker's thread: a read while the job writes
+        # its tally is refused ("database table is locked"), not kept waiting. Look again in a moment.
+        if "locked" not in str(error):
+            raise
+        return False
 
 
 def test_beat_and_a_worker_close_a_po_and_the_tally_appears(tmp_path, settings):
-    from payments.services import payment_submit
-
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     now = timezone.now()
     campaign = campaign_with_products(
@@ -82,9 +74,11 @@ def test_beat_and_a_worker_close_a_po_and_the_tally_appears(tmp_path, settings):
         env={**os.environ},
     )
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
+        with live_worker():
             # Beat sends the closing and production jobs at the start of each minute.
-            assert _wait_for(lambda: ProductionTally.objects.filter(campaign=campaign).exists(), seconds=150)
+            wait_until(
+                lambda: _tally_made(campaign), timeout=150, interval=0.5, message="beat's jobs made the PO's tally"
+            )
     finally:
         beat.terminate()
         beat.wait(timeout=20)

@@ -1,5 +1,10 @@
+import logging
+
 import pytest
 from django.urls import reverse
+
+from preorder_shop.celery import app
+from preorder_shop.log_filters import RedactOrderTokens
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +23,6 @@ def test_health_reports_database_and_broker(client):
 
 
 def test_health_reports_an_unreachable_broker_with_503(client, settings):
-    from preorder_shop.celery import app
-
     original = app.conf.broker_url, app.conf.broker_transport
     app.conf.broker_url, app.conf.broker_transport = "redis://127.0.0.1:1/0", None  # nothing listens on port 1
     try:
@@ -32,10 +35,6 @@ def test_health_reports_an_unreachable_broker_with_503(client, settings):
 
 
 def test_private_order_links_are_kept_out_of_logs():
-    import logging
-
-    from preorder_shop.log_filters import RedactOrderTokens
-
     token = "Zq3k9VdLr2Xw8YtB1nM4pQs7uHc0aFgE5jKo6iTlR-_"
     record = logging.LogRecord(
         "django.request", logging.WARNING, __file__, 1, "Not Found: %s", (f"/pesanan/{token}/bukti/3/",), None

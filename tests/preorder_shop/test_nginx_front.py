@@ -6,7 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
-import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tests.factories import campaign_with_products
+from tests.helpers import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,6 +46,14 @@ http {{
     }}
 }}
 """
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    except OSError:
+        return False
+    return True
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -104,12 +113,6 @@ def front(live_server, tmp_path, settings):
     conf.write_text(CONF.format(user=user, work=tmp_path, port=port, upstream=upstream, deploy=DEPLOY))
     process = subprocess.Popen([nginx, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)])
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
     opener = urllib.request.build_opener(NoRedirect)
 
     def get(path, cookies=None):
@@ -120,9 +123,12 @@ def front(live_server, tmp_path, settings):
             response = error
         return response.status, response.headers, response.read().decode()
 
-    yield get
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        wait_until(lambda: _listening(port), timeout=10, interval=0.05, message=f"nginx listens on port {port}")
+        yield get
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_a_po_page_is_answered_by_nginx_after_the_first_visitor(front):

@@ -1,11 +1,9 @@
 """The outbox with a real Celery worker on the configured broker (the embedded
 filesystem broker by default, Redis when REDIS_URL is set)."""
 
-import time
 from unittest import mock
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_retry
 from django.core import mail
 from django.db import connection
@@ -17,19 +15,10 @@ from campaigns.models import CampaignItem
 from orders.models import Message, Order
 from orders.outbox import RENDERERS, message_queue
 from orders.tasks import message_deliver_task, messages_deliver_due_task
-from preorder_shop.celery import app
 from tests.factories import campaign_with_products, checkout_form, place_order
+from tests.helpers import live_worker, tasks_run, wait_until
 
 pytestmark = [pytest.mark.live_worker, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(condition, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture
@@ -39,8 +28,13 @@ def campaign():
     return campaign
 
 
-def _worker():
-    return start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING")
+def _sweeps(runs):
+    """The sweeps that ran to their end, as (the task's kwargs, how many messages each sent)."""
+    return [
+        (run.kwargs, run.retval)
+        for run in runs
+        if run.name == messages_deliver_due_task.name and run.state == "SUCCESS"
+    ]
 
 
 def test_orders_placed_while_the_broker_is_down_get_one_message_each_once_it_is_back(client, campaign):
@@ -52,14 +46,16 @@ def test_orders_placed_while_the_broker_is_down_get_one_message_each_once_it_is_
     order = Order.objects.get()
     assert Message.objects.get(order=order).status == Message.Status.PENDING
 
-    with _worker():
+    with tasks_run() as runs, live_worker():
         # What beat sends every minute; run twice, as a late beat would.
         messages_deliver_due_task.delay()
         messages_deliver_due_task.delay()
-        assert _wait_for(lambda: Message.objects.get(order=order).status == Message.Status.SENT)
-        time.sleep(1)
-    assert [m.subject for m in mail.outbox if order.number in m.subject] == [mail.outbox[0].subject]
-    assert len(mail.outbox) == 1
+        # Both sweeps have ended: nothing else is queued that could send the message again.
+        wait_until(lambda: len(_sweeps(runs)) == 2, message="both sweeps ran")
+    assert sorted(sent for _kwargs, sent in _sweeps(runs)) == [0, 1]  # the second found nothing left to send
+    message = Message.objects.get(order=order)
+    assert (message.status, message.attempts) == (Message.Status.SENT, 1)
+    assert [(sent.to, order.number in sent.subject) for sent in mail.outbox] == [([order.email], True)]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="drops a PostgreSQL connection")
@@ -84,41 +80,54 @@ def test_a_database_connection_dropped_under_a_job_is_retried_and_the_message_se
                 cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         return original(message)
 
-    with mock.patch.dict(RENDERERS, {"order_link": render_after_a_restart}), _worker():
-        message_deliver_task.delay(first.pk)
-        assert _wait_for(lambda: Message.objects.get(pk=first.pk).status == Message.Status.SENT, seconds=60)
-        # The order's "how to pay" goes with the sweep its checkout nudged, which starts a second after the
-        # nudge at the earliest: the worker keeps running until it has (the link may have been quicker).
-        assert _wait_for(lambda: Message.objects.filter(order=order, status=Message.Status.SENT).count() == 2)
-    task_retry.disconnect(record_retry)
+    try:
+        with mock.patch.dict(RENDERERS, {"order_link": render_after_a_restart}), live_worker():
+            message_deliver_task.delay(first.pk)
+            wait_until(
+                lambda: Message.objects.get(pk=first.pk).status == Message.Status.SENT,
+                timeout=60,
+                message="the link is sent after the retry",
+            )
+            # The order's "how to pay" goes with the sweep its checkout nudged, which starts a second after the
+            # nudge at the earliest: the worker keeps running until it has (the link may have been quicker).
+            wait_until(
+                lambda: Message.objects.filter(order=order, status=Message.Status.SENT).count() == 2,
+                message="the order's how-to-pay message is sent too",
+            )
+    finally:
+        task_retry.disconnect(record_retry)
     assert dropped and retries
     assert "OperationalError" in retries[0] or "InterfaceError" in retries[0]
     # One e-mail per message: the order's "how to pay" and the link sent through the restart.
-    assert len(mail.outbox) == 2
+    messages = Message.objects.filter(order=order)
+    assert sorted(sent.subject for sent in mail.outbox) == sorted(message.subject for message in messages)
+    assert [message.attempts for message in messages] == [1, 1]  # the attempt the restart cut short sent nothing
 
 
 def test_orders_placed_together_get_their_messages_from_one_nudged_sweep_a_moment_later(client, campaign):
-    from celery.signals import task_prerun
-
     small = campaign.items.order_by("position").first()
     mail.outbox.clear()
-    sweeps = []
-
-    def count_sweeps(sender=None, **kwargs):
-        if getattr(sender, "name", "") == messages_deliver_due_task.name:
-            sweeps.append(kwargs.get("kwargs"))
-
-    task_prerun.connect(count_sweeps, weak=False)
-    with _worker():
+    # The orders go in before the worker starts, so that its sweep cannot start between two of them: what
+    # is counted is what the checkouts queued, not how fast this machine is.
+    queue = messages_deliver_due_task.apply_async
+    with mock.patch.object(messages_deliver_due_task, "apply_async", wraps=queue) as queued:
         for number in range(3):
             form = checkout_form([(small, 1)], phone=f"08123456700{number}", email=f"serentak{number}@example.com")
             assert client.post(reverse("orders:checkout", args=[campaign.slug]), form).status_code == 302
-        orders = list(Order.objects.all())
-        assert _wait_for(
-            lambda: Message.objects.filter(order__in=orders, status=Message.Status.SENT).count() == 3, seconds=30
-        )
-        time.sleep(1.5)  # no second e-mail follows
-    task_prerun.disconnect(count_sweeps)
-    assert 1 <= len(sweeps) < 3 and all(kwargs == {"nudged": True} for kwargs in sweeps)  # not one task per order
-    assert sorted(message.to[0] for message in mail.outbox) == [f"serentak{number}@example.com" for number in range(3)]
-    assert all(any(order.number in message.subject for order in orders) for message in mail.outbox)
+    assert queued.call_count == 1 and queued.call_args.kwargs["kwargs"] == {"nudged": True}  # not one per order
+    orders = list(Order.objects.order_by("pk"))
+    assert len(orders) == 3
+
+    with tasks_run() as runs, live_worker():
+        # The one sweep queued has ended: nothing else is queued that could send a second e-mail.
+        sweeps = wait_until(lambda: _sweeps(runs), message="the nudged sweep ran")
+    assert sweeps == [({"nudged": True}, 3)]
+    assert Message.objects.filter(order__in=orders).count() == 3
+    messages = {message.order_id: message for message in Message.objects.filter(order__in=orders)}
+    assert [
+        (messages[order.pk].status, messages[order.pk].attempts, order.number in messages[order.pk].subject)
+        for order in orders
+    ] == [(Message.Status.SENT, 1, True)] * 3
+    assert sorted((sent.to, sent.subject) for sent in mail.outbox) == sorted(
+        ([order.email], messages[order.pk].subject) for order in orders
+    )

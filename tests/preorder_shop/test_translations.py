@@ -7,6 +7,8 @@ from pathlib import Path
 
 from django.utils import translation
 
+from payments.models import Payment
+
 PO_FILE = Path(__file__).resolve().parents[2] / "locale" / "id" / "LC_MESSAGES" / "django.po"
 
 
@@ -28,15 +30,19 @@ def _entries():
 
 
 def test_every_text_is_translated_to_indonesian():
-    untranslated = [msgid for msgid, msgstr, _ in _entries() if not msgstr]
+    entries = _entries()
+    assert len(entries) > 100, "the catalog was not read: no entry, nothing checked"
+    untranslated = [msgid for msgid, msgstr, _ in entries if not msgstr]
     assert untranslated == []
     assert "#, fuzzy" not in PO_FILE.read_text(encoding="utf-8").split('msgid "', 2)[2]
 
 
 def test_the_compiled_catalog_matches_the_source():
     stale = []
+    entries = _entries()
+    assert len(entries) > 100, "the catalog was not read: no entry, nothing checked"
     with translation.override("id"):
-        for msgid, msgstr, entry in _entries():
+        for msgid, msgstr, entry in entries:
             if "msgctxt" in entry:
                 shown = translation.pgettext(entry["msgctxt"], msgid)
             elif "msgid_plural" in entry:
@@ -49,7 +55,5 @@ def test_the_compiled_catalog_matches_the_source():
 
 
 def test_the_seller_admin_names_the_payment_gateway_in_indonesian():
-    from payments.models import Payment
-
     with translation.override("id"):
         assert str(Payment.Method.GATEWAY.label) == "Gateway pembayaran"

@@ -1,12 +1,10 @@
 """The worker keeps its database connection from one task to the next, as gunicorn does, and replaces a broken one."""
 
-import time
-
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
 from preorder_shop.celery import app
+from tests.helpers import live_worker, wait_until
 
 pytestmark = [pytest.mark.live_worker, pytest.mark.django_db(transaction=True)]
 
@@ -25,12 +23,10 @@ def connection_seen(break_it: bool = False) -> None:
 
 def _run(*breaks):
     SEEN.clear()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"):
+    with live_worker():
         for break_it in breaks:
             connection_seen.delay(break_it)
-        deadline = time.monotonic() + 30
-        while len(SEEN) < len(breaks) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: len(SEEN) >= len(breaks), interval=0.1, message=f"the worker ran {len(breaks)} tasks")
     assert len(SEEN) == len(breaks)
     return SEEN
 
