@@ -15,7 +15,8 @@ from orders.exceptions import OrderError
 from .exceptions import PaymentError
 from .ledger import amount_due_now, order_ledger
 from .models import Payment, Refund
-from .services import order_cancel, payment_confirm, payment_reject, refund_mark_sent, refund_record
+from .refunds import refund_mark_sent, refund_record
+from .services import order_cancel, payment_confirm, payment_reject
 
 
 def proof_preview(payment: Payment, size: int = 120):

@@ -1,6 +1,5 @@
 import datetime
 import logging
-from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +18,7 @@ from .exceptions import PaymentAlreadyDecided, PaymentNotAccepted
 from .ledger import order_ledger
 from .models import Payment, Refund, Reminder
 from .proofs import proof_clean
+from .refunds import refund_held, refunds_create
 from .seller import seller_proof_waiting_queue
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def order_follow_payments(*, order: Order, now: datetime.datetime, actor=None, a
     ledger = order_ledger(order)
     if order.status in Order.CLOSED_UNFILLED_STATUSES:
         if ledger.held_idr > 0:
-            _refunds_create(
+            refunds_create(
                 order=order,
                 amount_idr=ledger.held_idr,
                 reason=Refund.Reason.ORDER_ENDED,
@@ -230,43 +230,6 @@ def payment_reject(*, payment_id: int, reason: str, actor=None, now: datetime.da
     return payment
 
 
-def _refunds_create(
-    *, order: Order, amount_idr: int, reason: str, note: str, actor, now: datetime.datetime
-) -> list[Refund]:
-    """Record `amount_idr` back to the buyer against the confirmed payments it returns, newest first."""
-    already = defaultdict(int)
-    for refund in order.refunds.all():
-        already[refund.payment_id] += refund.amount_idr
-    confirmed = [payment for payment in order.payments.all() if payment.status == Payment.Status.CONFIRMED]
-    refunds, remaining = [], amount_idr
-    for payment in sorted(confirmed, key=lambda payment: (payment.submitted_at, payment.pk), reverse=True):
-        share = min(payment.amount_idr - already[payment.pk], remaining)
-        if share > 0:
-            refunds.append(
-                Refund.objects.create(
-                    order=order,
-                    payment=payment,
-                    amount_idr=share,
-                    reason=reason,
-                    note=note,
-                    created_at=now,
-                    created_by=actor,
-                )
-            )
-            remaining -= share
-        if remaining == 0:
-            break
-    return refunds
-
-
-def _refund_held(*, order: Order, reason: str, note: str, actor, now: datetime.datetime) -> Refund | None:
-    held = order_ledger(order).held_idr
-    if held <= 0:
-        return None
-    refunds = _refunds_create(order=order, amount_idr=held, reason=reason, note=note, actor=actor, now=now)
-    return refunds[0] if refunds else None
-
-
 def order_cancel(*, order: Order, now: datetime.datetime, actor=None, reason: str = "") -> Order:
     """Cancel an order, give its units back and record a refund of what it holds.
 
@@ -305,7 +268,7 @@ def order_end_with_refund(
         actor_label="" if actor else by,
         reason=reason,
     )
-    refund = _refund_held(order=order, reason=refund_reason, note=reason, actor=actor, now=now)
+    refund = refund_held(order=order, reason=refund_reason, note=reason, actor=actor, now=now)
     message_queue(
         kind="order_cancelled",
         key=f"order:{order.pk}:cancelled",
@@ -313,46 +276,6 @@ def order_end_with_refund(
         params={"refund_id": refund.pk if refund else None},
         now=now,
     )
-
-
-def refund_record(*, order: Order, amount_idr: int, reason: str, note: str, actor, now: datetime.datetime) -> Refund:
-    """The seller decides to pay something back (an over-payment, a goodwill refund)."""
-    with transaction.atomic():
-        order = rows_lock(order_ids=[order.pk], with_campaigns=False).order
-        ledger = order_ledger(order)
-        if reason == Refund.Reason.OVERPAYMENT and amount_idr > max(ledger.held_idr - order.total_idr, 0):
-            raise PaymentNotAccepted(
-                _("This order has no over-payment of that size; record it as the seller's decision instead.")
-            )
-        if not 0 < amount_idr <= ledger.held_idr:
-            raise PaymentNotAccepted(
-                _("A refund is between Rp1 and what the order holds (Rp%(held)s).")
-                % {"held": f"{ledger.held_idr:,}".replace(",", ".")}
-            )
-        return _refunds_create(order=order, amount_idr=amount_idr, reason=reason, note=note, actor=actor, now=now)[0]
-
-
-def refund_mark_sent(*, refund_id: int, method: str, reference: str, actor, now: datetime.datetime) -> Refund:
-    if not method.strip() or not reference.strip():
-        raise PaymentNotAccepted(_("Give the refund's method and the transfer reference."))
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund_id)
-        if refund.status == Refund.Status.SENT:
-            return refund
-        refund.status = Refund.Status.SENT
-        refund.method = method.strip()
-        refund.reference = reference.strip()
-        refund.sent_at = now
-        refund.sent_by = actor
-        refund.save(update_fields=["status", "method", "reference", "sent_at", "sent_by"])
-        message_queue(
-            kind="refund_sent",
-            key=f"refund:{refund.pk}:sent",
-            order=Order.objects.get(pk=refund.order_id),
-            params={"refund_id": refund.pk},
-            now=now,
-        )
-    return refund
 
 
 def balance_reminders_send(*, now: datetime.datetime) -> int:

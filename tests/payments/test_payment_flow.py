@@ -16,7 +16,8 @@ from orders.services import order_expire_overdue
 from payments.exceptions import PaymentAlreadyDecided, PaymentNotAccepted
 from payments.ledger import order_ledger
 from payments.models import Payment, Refund, Reminder
-from payments.services import balance_reminders_send, order_cancel, payment_confirm, payment_reject, refund_mark_sent
+from payments.refunds import refund_mark_sent
+from payments.services import balance_reminders_send, order_cancel, payment_confirm, payment_reject
 from tests.factories import messages_sent_so_far, place_order
 from tests.payments.conftest import order_fresh, png_upload, submit_transfer
 
