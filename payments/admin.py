@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.db.models import Prefetch
+from django.db.models import Case, Prefetch, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -169,15 +169,27 @@ class PaymentStatusFilter(admin.SimpleListFilter):
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
     # What the seller decides on first: the proof, what was sent against what is due now, and the state.
-    list_display = ["preview", "amount", "expected", "status", "order_link", "buyer", "kind", "method", "submitted_at"]
+    list_display = [
+        "preview",
+        "amount",
+        "expected",
+        "status",
+        "proof_check",
+        "order_link",
+        "buyer",
+        "kind",
+        "method",
+        "submitted_at",
+    ]
     list_display_links = ["amount"]
-    list_filter = [PaymentStatusFilter, "kind", "method", "order__campaign"]
+    list_filter = [PaymentStatusFilter, "proof_flag", "kind", "method", "order__campaign"]
     search_fields = ["order__number", "order__buyer_name", "from_account_name", "provider_reference"]
     list_select_related = ["order"]
     action_form = ReasonActionForm
 
-    actions = ["confirm_payments", "reject_payments"]
+    actions = ["confirm_payments", "reject_payments", "reject_not_in_statement"]
     fields = [
+        "proof_check",
         "order_link",
         "kind",
         "method",
@@ -221,6 +233,23 @@ class PaymentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("order__payments", "order__refunds")
 
+    def get_ordering(self, request):
+        # A proof the bank statement disproves, then one sent for two orders: the seller checks those first.
+        flagged_first = Case(
+            When(proof_flag=Payment.ProofFlag.NOT_IN_STATEMENT, then=Value(0)),
+            When(proof_flag=Payment.ProofFlag.REUSED, then=Value(1)),
+            default=Value(2),
+        )
+        return [flagged_first.asc(), "submitted_at", "pk"]
+
+    @admin.display(description=_("check"), ordering="proof_flag")
+    def proof_check(self, obj):
+        if not obj.proof_flag:
+            return "-"
+        return format_html(
+            '<strong class="proof-flag">{}</strong><br>{}', obj.get_proof_flag_display(), obj.proof_flag_note
+        )
+
     @admin.display(description=_("due now"))
     def expected(self, obj):
         """Due now on the order, beside a waiting payment, so the seller spots partial and over-payments."""
@@ -261,6 +290,25 @@ class PaymentAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), messages.ERROR)
                 return
         self.message_user(request, gettext("Payments rejected; the buyers are told why."), messages.SUCCESS)
+
+    @admin.action(permissions=["change"], description=_("Reject: the bank statement does not show this transfer"))
+    def reject_not_in_statement(self, request, queryset):
+        reason = gettext(
+            "Our bank statement does not show this transfer. Check the amount and the account number "
+            "you sent it to, and send the proof again."
+        )
+        rejected = 0
+        for payment_id in queryset.values_list("pk", flat=True):
+            try:
+                payment_reject(payment_id=payment_id, reason=reason, actor=request.user, now=timezone.now())
+            except PaymentError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                rejected += 1
+        if rejected:
+            self.message_user(
+                request, gettext("%(count)d payments rejected; the buyers are told why.") % {"count": rejected}
+            )
 
 
 class RefundAddForm(forms.ModelForm):
@@ -351,3 +399,7 @@ class RefundAdmin(admin.ModelAdmin):
                 self.message_user(request, str(error), messages.ERROR)
                 return
         self.message_user(request, gettext("Refunds marked as sent; the buyers are told."), messages.SUCCESS)
+
+
+# Bank statements have an admin module of their own.
+from . import admin_statements  # noqa: E402, F401

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
+from orders.models import BankAccount, Order
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -51,6 +51,10 @@ class Payment(models.Model):
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
         GATEWAY = "gateway", _("Payment gateway")
 
+    class ProofFlag(models.TextChoices):
+        NOT_IN_STATEMENT = "not_in_statement", _("Not in the bank statement")
+        REUSED = "reused", _("Same picture as another order's proof")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for confirmation")
         CONFIRMED = "confirmed", _("Confirmed")
@@ -81,6 +85,12 @@ class Payment(models.Model):
     provider = models.CharField(_("provider"), max_length=20, blank=True)
     provider_reference = models.CharField(_("provider transaction"), max_length=100, blank=True)
     provider_status = models.CharField(_("provider status"), max_length=30, blank=True)
+    # The cleaned proof's SHA-256, and for a picture its perceptual hash (imagehash.phash, 16x16, hex):
+    # the same screenshot sent for two orders is found by either.
+    proof_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    proof_phash = models.CharField(max_length=64, blank=True, editable=False)
+    proof_flag = models.CharField(_("proof check"), max_length=20, choices=ProofFlag.choices, blank=True)
+    proof_flag_note = models.CharField(_("why"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["submitted_at", "pk"]
@@ -176,3 +186,109 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.order} {self.kind}"
+
+
+class BankStatementImport(models.Model):
+    """One statement file imported for one of the shop's bank accounts, and what it did."""
+
+    bank_account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="statement_imports", verbose_name=_("bank account")
+    )
+    file_name = models.CharField(_("file"), max_length=200)
+    layout = models.CharField(_("layout"), max_length=20)
+    imported_at = models.DateTimeField(_("imported at"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    # The days the file covers (its first and last transaction): a proof dated inside is checked against it.
+    first_date = models.DateField(_("from"), null=True, blank=True)
+    last_date = models.DateField(_("to"), null=True, blank=True)
+    lines_read = models.PositiveIntegerField(_("lines read"), default=0)
+    credits = models.PositiveIntegerField(_("new credits"), default=0)
+    already_imported = models.PositiveIntegerField(_("lines imported before"), default=0)
+    debits = models.PositiveIntegerField(_("debits (ignored)"), default=0)
+    confirmed = models.PositiveIntegerField(_("matched and confirmed"), default=0)
+    waiting = models.PositiveIntegerField(_("matched, waiting for your click"), default=0)
+    suggestions = models.PositiveIntegerField(_("suggestions"), default=0)
+    unmatched = models.PositiveIntegerField(_("unmatched"), default=0)
+    proofs_flagged = models.PositiveIntegerField(_("proofs flagged"), default=0)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+
+    def __str__(self):
+        return f"{self.bank_account} {self.file_name}"
+
+
+class BankStatementLine(models.Model):
+    """One credit of a bank statement, kept once however often a file covering it is imported."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Matched and confirmed")
+        EXACT = "exact", _("Matches one order: confirm it")
+        SUGGESTED = "suggested", _("Suggestion: check and confirm")
+        UNMATCHED = "unmatched", _("No order matches")
+
+    bank_account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="statement_lines", verbose_name=_("bank account")
+    )
+    statement_import = models.ForeignKey(
+        BankStatementImport, on_delete=models.PROTECT, related_name="lines", verbose_name=_("imported with")
+    )
+    booked_on = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=500)
+    amount_idr = models.PositiveBigIntegerField(_("amount (Rp)"))
+    # sha256 of the account, the date, the amount, the description and which of that day's equal lines it is.
+    fingerprint = models.CharField(max_length=64, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    # The order it was matched to (CONFIRMED, EXACT), and the orders it may be (SUGGESTED), for the seller.
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("order")
+    )
+    suggested_order_ids = models.JSONField(default=list, blank=True)
+    note = models.CharField(_("why"), max_length=300, blank=True)
+    payment = models.OneToOneField(
+        Payment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statement_line",
+        verbose_name=_("payment"),
+    )
+
+    class Meta:
+        ordering = ["-booked_on", "-pk"]
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        constraints = [
+            models.UniqueConstraint(fields=["bank_account", "fingerprint"], name="statement_line_once_per_account"),
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="statement_line_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["amount_idr", "booked_on"], name="statement_line_amount_day")]
+
+    def __str__(self):
+        return f"{self.booked_on} {self.amount_idr}"
+
+
+class BankStatementMapping(models.Model):
+    """Which column of a bank's file is which, saved per bank account for files of no preset."""
+
+    bank_account = models.OneToOneField(
+        BankAccount, on_delete=models.CASCADE, related_name="statement_mapping", verbose_name=_("bank account")
+    )
+    columns = models.JSONField(default=dict)
+    saved_at = models.DateTimeField(_("saved at"))
+
+    class Meta:
+        verbose_name = _("bank statement column mapping")
+        verbose_name_plural = _("bank statement column mappings")
+
+    def __str__(self):
+        return str(self.bank_account)

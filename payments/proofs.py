@@ -1,9 +1,12 @@
 """Transfer proofs are checked by what they contain, never by their name,
 and re-encoded so that only plain pictures and plain PDF pages are kept."""
 
+import dataclasses
+import hashlib
 import io
 from dataclasses import dataclass
 
+import imagehash
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
@@ -31,6 +34,12 @@ PAGE_KEYS_DROPPED = ("/Annots", "/AA", "/PieceInfo", "/Metadata", "/Thumb")
 class CleanProof:
     file: ContentFile
     content_type: str
+    sha256: str = ""  # of the file as the buyer sent it: the same file sent twice
+    phash: str = ""  # of a picture (16x16, hex): the same screenshot re-saved, resized or recompressed
+
+
+# imagehash.phash's size: the default 8x8 cannot tell two receipts of one banking app apart.
+PHASH_SIZE = 16
 
 
 def _reject_unreadable():
@@ -46,9 +55,8 @@ def proof_clean(uploaded) -> CleanProof:
         )
     uploaded.seek(0)
     data = uploaded.read(settings.PROOF_MAX_BYTES + 1)
-    if data.startswith(b"%PDF-"):
-        return _pdf_clean(data)
-    return _image_clean(data)
+    clean = _pdf_clean(data) if data.startswith(b"%PDF-") else _image_clean(data)
+    return dataclasses.replace(clean, sha256=hashlib.sha256(data).hexdigest())
 
 
 def _image_clean(data: bytes) -> CleanProof:
@@ -70,12 +78,15 @@ def _image_clean(data: bytes) -> CleanProof:
             # bytes in it): start from the pixels alone.
             picture = picture.copy()
             picture.info = {}
+            phash = str(imagehash.phash(picture, hash_size=PHASH_SIZE))
             output = io.BytesIO()
             # Saved afresh: no metadata, no trailing data, nothing but pixels.
             picture.save(output, format="JPEG" if extension == "jpg" else "PNG", quality=85)
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError):
         raise _reject_unreadable() from None
-    return CleanProof(file=ContentFile(output.getvalue(), name=f"proof.{extension}"), content_type=content_type)
+    return CleanProof(
+        file=ContentFile(output.getvalue(), name=f"proof.{extension}"), content_type=content_type, phash=phash
+    )
 
 
 def _pdf_clean(data: bytes) -> CleanProof:

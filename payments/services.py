@@ -16,7 +16,8 @@ from orders.services import order_payment_awaiting, order_payment_decided, order
 
 from .exceptions import PaymentAlreadyDecided, PaymentNotAccepted
 from .ledger import order_ledger
-from .models import Payment, Refund, Reminder
+from .models import Payment, Refund
+from .proof_reuse import proof_reuse_flag, proof_reused_by
 from .proofs import proof_clean
 from .refunds import refund_held, refunds_create
 from .seller import seller_proof_waiting_queue
@@ -33,7 +34,7 @@ BALANCE_STAGES = (
 )
 
 
-def _kind_for(order: Order) -> str:
+def payment_kind_for(order: Order) -> str:
     if order.status == OrderStatus.DP_PAID:
         return Payment.Kind.BALANCE
     if order.payment_plan == Order.PaymentPlan.DOWN_PAYMENT:
@@ -75,7 +76,7 @@ def order_follow_payments(*, order: Order, now: datetime.datetime, actor=None, a
         )
 
 
-def _payment_message(*, payment: Payment, order: Order, kind: str, now: datetime.datetime) -> None:
+def payment_message_queue(*, payment: Payment, order: Order, kind: str, now: datetime.datetime) -> None:
     message_queue(
         kind=kind, key=f"payment:{payment.pk}:{kind}", order=order, params={"payment_id": payment.pk}, now=now
     )
@@ -116,14 +117,17 @@ def payment_submit(
         from_bank=from_bank.strip(),
         from_account_name=from_account_name.strip(),
         proof_content_type=proof.content_type,
+        proof_sha256=proof.sha256,
+        proof_phash=proof.phash,
         submitted_at=now,
     )
+    reused = proof_reused_by(order_id=order.pk, sha256=proof.sha256, phash=proof.phash, now=now)
     # The file is written before the lock, and removed again if the payment is not recorded.
     _proof_store(payment, proof.file)
     try:
         with transaction.atomic():
             order = rows_lock(order_ids=[order.pk], with_campaigns=False).order
-            _check_payable(order, now)
+            order_payable_check(order, now)
             waiting = order.payments.select_for_update().filter(
                 status=Payment.Status.PENDING, method=Payment.Method.BANK_TRANSFER
             )
@@ -137,8 +141,10 @@ def payment_submit(
                 rejection_reason=_("Replaced by the buyer's corrected proof."),
             )
             payment.order = order
-            payment.kind = _kind_for(order)
+            payment.kind = payment_kind_for(order)
             payment.save()
+            if reused is not None:
+                proof_reuse_flag(payment=payment, other=reused)
             order_payment_awaiting(order=order, now=now)
             seller_proof_waiting_queue(payment=payment, now=now)
     except Exception:
@@ -164,7 +170,9 @@ def _proof_store(payment: Payment, content) -> None:
         ) from None
 
 
-def _check_payable(order: Order, now: datetime.datetime) -> None:
+def order_payable_check(order: Order, now: datetime.datetime, *, stage: str | None = None) -> None:
+    """Raise PaymentNotAccepted when the order takes no payment now (its status, its deadline, its PO's stage,
+    read unless given)."""
     if order.status not in Order.PAYABLE_STATUSES:
         raise PaymentNotAccepted(
             _("This order is %(status)s; it takes no payment.") % {"status": order.get_status_display().lower()}
@@ -175,7 +183,8 @@ def _check_payable(order: Order, now: datetime.datetime) -> None:
                 "The time to pay this order has passed, so it is about to expire. If you have already transferred, contact the seller."
             )
         )
-    stage = Campaign.objects.values_list("stage", flat=True).get(pk=order.campaign_id)
+    if stage is None:
+        stage = Campaign.objects.values_list("stage", flat=True).get(pk=order.campaign_id)
     open_stages = FIRST_PAYMENT_STAGES if order.status == OrderStatus.PENDING_PAYMENT else BALANCE_STAGES
     if stage not in open_stages:
         raise PaymentNotAccepted(
@@ -197,14 +206,18 @@ def payment_confirm(*, payment_id: int, actor=None, now: datetime.datetime, acto
         payment.decided_by = actor
         payment.save(update_fields=["status", "decided_at", "decided_by"])
         order_follow_payments(order=order, now=now, actor=actor, actor_label=actor_label)
-        order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
-        _payment_message(payment=payment, order=order, kind="payment_received", now=now)
+        order_payment_decided(order=order, still_awaiting=order_still_awaiting(order), rejected=False, now=now)
+        payment_message_queue(payment=payment, order=order, kind="payment_received", now=now)
     return payment
 
 
-def _still_awaiting(order: Order) -> bool:
-    """Whether expiry must leave the order alone: a payment waits, or it already holds money."""
-    if order.payments.filter(status=Payment.Status.PENDING).exists():
+def order_still_awaiting(order: Order) -> bool:
+    """Whether expiry must leave the order alone: a payment waits, or it already holds money.
+
+    A proof the bank statement disproves keeps nothing alive.
+    """
+    waiting = order.payments.filter(status=Payment.Status.PENDING)
+    if waiting.exclude(proof_flag=Payment.ProofFlag.NOT_IN_STATEMENT).exists():
         return True
     # A partly paid order is not expired: the seller decides, and a cancellation refunds it.
     return order.status == OrderStatus.PENDING_PAYMENT and order_ledger(order).held_idr > 0
@@ -225,8 +238,8 @@ def payment_reject(*, payment_id: int, reason: str, actor=None, now: datetime.da
         payment.decided_at = now
         payment.decided_by = actor
         payment.save(update_fields=["status", "rejection_reason", "decided_at", "decided_by"])
-        order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=True, now=now)
-        _payment_message(payment=payment, order=order, kind="payment_rejected", now=now)
+        order_payment_decided(order=order, still_awaiting=order_still_awaiting(order), rejected=True, now=now)
+        payment_message_queue(payment=payment, order=order, kind="payment_rejected", now=now)
     return payment
 
 
@@ -278,47 +291,13 @@ def order_end_with_refund(
     )
 
 
-def balance_reminders_send(*, now: datetime.datetime) -> int:
-    """Remind DP-paid buyers of the balance a few days before, the day before, and when overdue; each once."""
-    today = timezone.localdate(now)
-    soon = today + datetime.timedelta(days=settings.BALANCE_REMINDER_DAYS)
-    tomorrow = today + datetime.timedelta(days=1)
-    kinds = [
-        (Reminder.Kind.BALANCE_SOON, {"balance_due_date": soon}),
-        (Reminder.Kind.BALANCE_TOMORROW, {"balance_due_date": tomorrow}),
-        (Reminder.Kind.BALANCE_OVERDUE, {"balance_due_date__lt": today}),
-    ]
-    sent = 0
-    for kind, due_filter in kinds:
-        order_ids = (
-            Order.objects.filter(status=OrderStatus.DP_PAID, **due_filter)
-            .exclude(reminders__kind=kind)
-            .values_list("pk", flat=True)
-        )
-        for order_id in order_ids:
-            with transaction.atomic():
-                _reminder, created = Reminder.objects.get_or_create(
-                    order_id=order_id, kind=kind, defaults={"sent_at": now}
-                )
-                if created:
-                    message_queue(
-                        kind="balance_reminder",
-                        key=f"order:{order_id}:reminder:{kind}",
-                        order=Order.objects.get(pk=order_id),
-                        params={"kind": kind},
-                        now=now,
-                    )
-                    sent += 1
-    return sent
-
-
 KIND_BY_CODE = {"DP": Payment.Kind.DOWN_PAYMENT, "BAL": Payment.Kind.BALANCE, "FULL": Payment.Kind.FULL}
 
 
 def gateway_checkout_start(*, order: Order, gateway, finish_url: str) -> str:
     """Open a gateway transaction for what the order owes now; returns where to send the buyer."""
     order = Order.objects.prefetch_related("payments", "refunds").get(pk=order.pk)
-    _check_payable(order, timezone.now())
+    order_payable_check(order, timezone.now())
     ledger = order_ledger(order)
     # The gateway knows the order by its id, so no kode unik is added.
     amount = (
@@ -328,7 +307,9 @@ def gateway_checkout_start(*, order: Order, gateway, finish_url: str) -> str:
     )
     if amount <= 0:
         raise PaymentNotAccepted(_("Nothing is due on this order now."))
-    checkout = gateway.checkout_start(order=order, kind=_kind_for(order), amount_idr=amount, finish_url=finish_url)
+    checkout = gateway.checkout_start(
+        order=order, kind=payment_kind_for(order), amount_idr=amount, finish_url=finish_url
+    )
     return checkout.redirect_url
 
 
@@ -360,7 +341,7 @@ def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> st
                 payment.rejection_reason = _("The payment gateway reported: %(state)s.") % {"state": notice.state}
             payment.save(update_fields=["status", "provider_status", "decided_at", "rejection_reason"])
             if payment.status == Payment.Status.REJECTED:
-                order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
+                order_payment_decided(order=order, still_awaiting=order_still_awaiting(order), rejected=False, now=now)
         else:
             if not (notice.is_paid or notice.state == "pending"):
                 return "ignored"
@@ -380,8 +361,8 @@ def gateway_notice_apply(*, notice, provider: str, now: datetime.datetime) -> st
             order_payment_awaiting(order=order, now=now)
         if payment.status == Payment.Status.CONFIRMED:
             order_follow_payments(order=order, now=now, actor_label=provider)
-            order_payment_decided(order=order, still_awaiting=_still_awaiting(order), rejected=False, now=now)
-            _payment_message(payment=payment, order=order, kind="payment_received", now=now)
+            order_payment_decided(order=order, still_awaiting=order_still_awaiting(order), rejected=False, now=now)
+            payment_message_queue(payment=payment, order=order, kind="payment_received", now=now)
     return "recorded"
 
 

@@ -3,8 +3,9 @@ from django.utils import timezone
 
 from orders.tasks import DATABASE_RETRY
 
+from .reminders import balance_reminders_send
 from .seller import seller_daily_summary_send
-from .services import balance_reminders_send, payments_stale_proofs_release
+from .services import payments_stale_proofs_release
 
 
 @shared_task(**DATABASE_RETRY)

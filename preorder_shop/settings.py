@@ -228,6 +228,13 @@ UNPAID_ORDERS_PER_CLIENT = env.int("UNPAID_ORDERS_PER_CLIENT", default=3)
 PERSONAL_DATA_DAYS = env.int("PERSONAL_DATA_DAYS", default=365)
 # A transfer proof waiting for the seller keeps an unpaid order alive this long, no longer.
 PROOF_HOLD_HOURS = env.int("PROOF_HOLD_HOURS", default=48)
+# Bank statements (mutasi) imported by the seller: a credit of exactly one order's amount confirms its
+# payment by itself (false: it waits for the seller's click); a credit this close to what an order owes
+# is suggested; files past these sizes are refused.
+STATEMENT_AUTO_CONFIRM = env.bool("STATEMENT_AUTO_CONFIRM", default=True)
+STATEMENT_NEAR_IDR = env.int("STATEMENT_NEAR_IDR", default=1_000)
+STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_BYTES", default=10 * 1024 * 1024)
+STATEMENT_MAX_ROWS = env.int("STATEMENT_MAX_ROWS", default=100_000)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

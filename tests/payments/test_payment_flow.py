@@ -17,7 +17,8 @@ from payments.exceptions import PaymentAlreadyDecided, PaymentNotAccepted
 from payments.ledger import order_ledger
 from payments.models import Payment, Refund, Reminder
 from payments.refunds import refund_mark_sent
-from payments.services import balance_reminders_send, order_cancel, payment_confirm, payment_reject
+from payments.reminders import balance_reminders_send
+from payments.services import order_cancel, payment_confirm, payment_reject
 from tests.factories import messages_sent_so_far, place_order
 from tests.payments.conftest import order_fresh, png_upload, submit_transfer
 
