@@ -25,7 +25,7 @@ from .services import campaign_items_add_variants
 
 SELLER_USERNAME = "penjual"
 SELLER_GROUP = "Penjual"
-SELLER_APPS = ["catalog", "campaigns", "orders", "payments", "fulfilment"]
+SELLER_APPS = ["catalog", "campaigns", "orders", "demand", "payments", "fulfilment"]
 
 
 @dataclass(frozen=True)

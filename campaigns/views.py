@@ -111,12 +111,15 @@ def campaign_detail(request, slug):
             "og_image_url": request.build_absolute_uri(card.cover_image.url) if card.cover_image else "",
         }
         notice = sold_out_notice(campaign=campaign, raw=sold_out) if sold_out else None
+        # A coming PO's page has a form ("Ingatkan saya"): cached, it holds the stand-in token that each
+        # visitor's answer replaces with their own (catalog.page_cache), so it is no longer one for a proxy.
+        body_context = context if csrf_token is None else {**context, "csrf_token": csrf_token}
         page = {
             "notices": [notice] if notice else [],
             "title": campaign.title,
             "description": caption,
             "meta": render_to_string("campaigns/_campaign_meta.html", context, request=request),
-            "body": render_to_string("campaigns/_campaign_body.html", context, request=request),
+            "body": render_to_string("campaigns/_campaign_body.html", body_context, request=request),
         }
         return page_render(request, "campaigns/campaign_detail.html", page, csrf_token)
 

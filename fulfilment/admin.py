@@ -25,6 +25,7 @@ from campaigns.admin import CampaignAdminBase
 from campaigns.exceptions import CampaignError
 from campaigns.models import Campaign
 from catalog.money import format_rupiah
+from demand.admin import CampaignInterestAdminMixin
 from orders.couriers import COURIER_CHOICES
 from orders.models import Order
 from orders.selectors import campaign_demand
@@ -192,7 +193,7 @@ class CampaignProductionAdminMixin:
 
 
 @admin.register(Campaign)
-class CampaignAdmin(CampaignProductionAdminMixin, CampaignAdminBase):
+class CampaignAdmin(CampaignInterestAdminMixin, CampaignProductionAdminMixin, CampaignAdminBase):
     """Every step after the window is one action calling the service named for it; a refused step says why."""
 
     action_form = ReasonActionForm

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "catalog",
     "campaigns",
     "orders",
+    "demand",
     "payments",
     "fulfilment",
 ]
@@ -224,6 +225,9 @@ RATELIMIT_IP_META_KEY = "preorder_shop.client.client_ip"
 CHECKOUT_RATE = env("CHECKOUT_RATE", default="10/m")
 LOOKUP_RATE = env("LOOKUP_RATE", default="5/m")
 UNPAID_ORDERS_PER_CLIENT = env.int("UNPAID_ORDERS_PER_CLIENT", default=3)
+# "Ingatkan saya" on a coming PO: requests one client may post, and WhatsApp numbers one client may leave per PO.
+INTEREST_RATE = env("INTEREST_RATE", default="10/m")
+INTEREST_PER_CLIENT = env.int("INTEREST_PER_CLIENT", default=5)
 # Buyers' personal data is removed this many days after their order ended (UU PDP 27/2022).
 PERSONAL_DATA_DAYS = env.int("PERSONAL_DATA_DAYS", default=365)
 # A transfer proof waiting for the seller keeps an unpaid order alive this long, no longer.
@@ -321,6 +325,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "orders-expire-overdue": {
         "task": "orders.tasks.order_expire_overdue_task",
+        "schedule": crontab(minute="*"),
+    },
+    "demand-interests-notify-opened": {
+        "task": "demand.tasks.interests_notify_opened_task",
         "schedule": crontab(minute="*"),
     },
 }

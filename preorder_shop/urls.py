@@ -20,6 +20,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("privasi/", privacy, name="privacy"),
     path("", include("orders.urls")),
+    path("", include("demand.urls")),
     path("", include("payments.urls")),
     path("", include("fulfilment.urls")),
     # The buyer's order page, after the fixed /pesanan/... routes: its model

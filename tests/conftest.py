@@ -26,7 +26,7 @@ def _broker_not_backed_off():
 @pytest.fixture(autouse=True)
 def _no_throttles(settings):
     """Throttles and the unpaid-order cap have tests of their own; elsewhere one client places many orders."""
-    settings.CHECKOUT_RATE = settings.LOOKUP_RATE = "100000/m"
+    settings.CHECKOUT_RATE = settings.LOOKUP_RATE = settings.INTEREST_RATE = "100000/m"
     settings.UNPAID_ORDERS_PER_CLIENT = 0
     settings.PAGE_CACHE_SECONDS = 0  # the page cache has tests of its own; elsewhere pages show each change
 

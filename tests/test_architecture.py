@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FLOORS = ["catalog", "campaigns", "orders", "payments", "fulfilment"]
+FLOORS = ["catalog", "campaigns", "orders", "demand", "payments", "fulfilment"]
 MODULE_LINES_MAX = 500
 
 

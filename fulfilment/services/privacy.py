@@ -1,8 +1,10 @@
 """Personal data kept only as long as needed (UU PDP 27/2022): buyers of orders that ended
-long enough ago are anonymised and their transfer proofs deleted; the amounts stay.
+long enough ago are anonymised and their transfer proofs deleted; the amounts stay. The contacts left
+with "Ingatkan saya" go too, once their PO's window closed that long ago.
 
 It sits on the top floor because a buyer's data is on every floor below: the order (orders), the
-transfer proofs (payments), and the answers to a delay and the notes copied into the tally (here).
+interest before it opened (demand), the transfer proofs (payments), and the answers to a delay and
+the notes copied into the tally (here).
 """
 
 import datetime
@@ -12,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from demand.services import interests_personal_data_delete
 from orders.locks import rows_lock
 from orders.models import Message, Order, OrderLine
 from payments.models import Payment
@@ -60,10 +63,14 @@ def _delete_file(storage, name: str) -> None:
 
 
 def personal_data_purge(*, days: int, now: datetime.datetime) -> tuple[int, int]:
-    """Anonymise every order that ended more than `days` days ago; safe to run again. (orders, proofs)."""
+    """Anonymise every order that ended more than `days` days ago, and delete the interests ("Ingatkan saya")
+    of the POs whose window closed that long ago; safe to run again. (orders, proofs)."""
     if days < 1:
         raise FulfilmentError(_("Keep personal data at least one day after an order ends."))
     cutoff = now - datetime.timedelta(days=days)
+    interests = interests_personal_data_delete(campaigns_closed_before=cutoff)
+    if interests:
+        logger.info("Deleted %d interests (Ingatkan saya) of POs closed before %s.", interests, cutoff)
     due = (
         Order.objects.filter(status__in=ENDED, personal_data_removed_at__isnull=True)
         .annotate(ended_at=Max("events__at"))

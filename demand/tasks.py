@@ -1,0 +1,11 @@
+from celery import shared_task
+from django.utils import timezone
+
+from orders.tasks import DATABASE_RETRY
+
+from .services import interests_notify_opened
+
+
+@shared_task(**DATABASE_RETRY)
+def interests_notify_opened_task() -> int:
+    return interests_notify_opened(now=timezone.now())
