@@ -33,7 +33,7 @@ from payments.admin import OrderMoneyAdmin, ReasonActionForm
 from payments.selectors import campaign_money
 
 from .exceptions import FulfilmentError
-from .exports import address_labels, packing_list_write, production_list_write
+from .exports import FILE_EXTENSIONS, address_labels, packing_list_write, production_list_write
 from .models import ProductionTally
 from .selectors import (
     campaign_delay_summaries,
@@ -55,7 +55,11 @@ from .services import (
 )
 from .shipping_import import ShipmentResource
 
-EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "text/csv"}
+EXPORT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "csv-excel": "text/csv",  # semicolon-separated, for an Excel set to Indonesian
+}
 LISTS = ("production", "packing")
 
 
@@ -174,7 +178,7 @@ class CampaignProductionAdminMixin:
         return FileResponse(
             out,
             as_attachment=True,
-            filename=f"{campaign.slug}-{list_name}.{file_format}",
+            filename=f"{campaign.slug}-{list_name}.{FILE_EXTENSIONS[file_format]}",
             content_type=EXPORT_TYPES[file_format],
         )
 

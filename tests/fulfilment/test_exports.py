@@ -1,34 +1,43 @@
-import codecs
-import csv
-import datetime
+"""The production list (XLSX to print, CSV and CSV for Excel), the export command and the exports' queries.
+
+The packing list is tested in test_export_packing.py, the labels in test_export_labels.py, and both lists
+as LibreOffice prints them in test_export_print.py."""
+
 import io
-import re
-from dataclasses import dataclass
 
 import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from fulfilment.exports import AddressLabel, address_labels, packing_list_write, production_list_write, spreadsheet_safe
+from fulfilment.exports import FILE_FORMATS, address_labels, packing_list_write, production_list_write, spreadsheet_safe
+from fulfilment.exports.sheets import text_lines
 from fulfilment.models import ProductionTally
 from fulfilment.services import production_tally_take
 from orders.models import Order, OrderLine
-from payments.ledger import order_ledger
-from payments.services import payment_confirm
 from tests.factories import campaign_with_products, place_order
-from tests.payments.conftest import order_fresh, submit_transfer
+from tests.fulfilment.test_export_data import (
+    HOSTILE_NOTES,
+    ORDER_NOTES,
+    PRINTED_AT,
+    TALLY_AT,
+    as_csv_text,
+    assert_csv_safe,
+    assert_print_setup,
+    assert_readable_widths,
+    assert_text_as_typed,
+    campaign_made,
+    csv_read,
+    expected_units,
+    items_of,
+    orders_placed,
+    pay,
+    xlsx_read,
+)
+from tests.fulfilment.test_export_data import written as written_with
 
 pytestmark = pytest.mark.django_db
-Status = Order.Status
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-HOSTILE_NOTES = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)", "\tx"]
-TALLY_AT = datetime.datetime(2026, 1, 5, 7, 30, tzinfo=datetime.UTC)  # 14:30 in Jakarta
-ADDRESS = "Jl. Kaliurang No. 12, RT 03/RW 05, Gondokusuman, Kota Yogyakarta, DI Yogyakarta, 55223"
-PHONE = "'+6281234567890"  # stored as +62...: a leading "+" is neutralised like any other
 
 
 @pytest.fixture(autouse=True)
@@ -38,79 +47,19 @@ def _english():
         yield
 
 
-@dataclass
-class Placed:
-    order: Order
-    lines: list[tuple[str, str, int, str]]  # size, colour, quantity, note
-    paid: bool
-
-
-def pay(order: Order, amount: int) -> None:
-    payment = submit_transfer(order, amount)
-    payment_confirm(payment_id=payment.pk, now=timezone.now())
-
-
-def order_placed(campaign, items, lines, *, plan: str, pay_until: str, name: str) -> Placed:
-    """An order of `lines` paid up to "nothing", "first" (DP or full) or "balance"; notes written as stored."""
-    order = place_order(
-        campaign, [(items[f"{size} / {colour}"], quantity) for size, colour, quantity, _ in lines], plan=plan, name=name
-    )
-    for size, colour, _quantity, note in lines:
-        # Straight into the table: the checkout would strip the tab off "\tx".
-        OrderLine.objects.filter(order=order, variant_label=f"{size} / {colour}").update(note=note)
-    if pay_until in ("first", "balance"):
-        pay(order, order.first_transfer_idr)
-    if pay_until == "balance":
-        pay(order, order_ledger(order_fresh(order)).due_idr)
-    return Placed(order=Order.objects.get(pk=order.pk), lines=lines, paid=pay_until != "nothing")
-
-
 @pytest.fixture
 def campaign():
-    return campaign_with_products(products=1, options={"Ukuran": ["S", "M", "L"], "Warna": ["Sogan", "Biru"]})
+    return campaign_made()
 
 
 @pytest.fixture
 def items(campaign):
-    return {item.variant.label: item for item in campaign.items.prefetch_related("variant__option_values")}
+    return items_of(campaign)
 
 
 @pytest.fixture
-def placed(campaign, items) -> dict[str, Placed]:
-    return {
-        "full": order_placed(
-            campaign,
-            items,
-            [("S", "Sogan", 2, HOSTILE_NOTES[0]), ("M", "Biru", 1, HOSTILE_NOTES[1])],
-            plan="full",
-            pay_until="first",
-            name="Ani Lestari",
-        ),
-        "dp": order_placed(
-            campaign,
-            items,
-            [("M", "Sogan", 3, HOSTILE_NOTES[2]), ("L", "Biru", 1, HOSTILE_NOTES[3])],
-            plan="dp",
-            pay_until="first",
-            name="=Rina",
-        ),
-        "dp_then_balance": order_placed(
-            campaign,
-            items,
-            [("S", "Biru", 1, HOSTILE_NOTES[4]), ("L", "Sogan", 2, "Bordir: Citra")],
-            plan="dp",
-            pay_until="balance",
-            name="Citra & Ayu",
-        ),
-        "unpaid": order_placed(
-            campaign,
-            items,
-            [("S", "Sogan", 5, "=1+1"), ("L", "Biru", 4, "")],
-            plan="dp",
-            pay_until="nothing",
-            name="Dodi",
-        ),
-    }
+def placed(campaign, items):
+    return orders_placed(campaign, items)
 
 
 @pytest.fixture
@@ -118,48 +67,8 @@ def tally(campaign, placed):
     return production_tally_take(campaign=campaign, now=TALLY_AT)
 
 
-def expected_units(placed) -> dict[tuple[str, str], int]:
-    """What the paid orders ask for, counted from what the test placed."""
-    units: dict[tuple[str, str], int] = {}
-    for order in placed.values():
-        if order.paid:
-            for size, colour, quantity, _note in order.lines:
-                units[(size, colour)] = units.get((size, colour), 0) + quantity
-    return units
-
-
-def trimmed(row: list) -> list:
-    while row and row[-1] in (None, ""):
-        row = row[:-1]
-    return row
-
-
-def xlsx_read(data: bytes):
-    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
-    return sheet, [trimmed([cell.value for cell in row]) for row in sheet.iter_rows()]
-
-
-def csv_read(data: bytes) -> list[list[str]]:
-    assert data.startswith(codecs.BOM_UTF8)
-    return [trimmed(row) for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))]
-
-
-def as_text(rows: list[list]) -> list[list[str]]:
-    return [["" if value is None else str(value) for value in row] for row in rows]
-
-
 def written(writer, file_format: str, **kwargs) -> bytes:
-    out = io.BytesIO()
-    writer(out=out, file_format=file_format, **kwargs)
-    return out.getvalue()
-
-
-def assert_no_formula(sheet) -> None:
-    for row in sheet.iter_rows():
-        for cell in row:
-            assert cell.data_type != "f", cell.coordinate
-            if isinstance(cell.value, str):
-                assert not cell.value.startswith(FORMULA_STARTS), (cell.coordinate, cell.value)
+    return written_with(writer, file_format, now=PRINTED_AT, **kwargs)
 
 
 def matrix_read(rows: list[list], product_name: str):
@@ -178,6 +87,22 @@ def matrix_read(rows: list[list], product_name: str):
         index += 1
     *column_totals, grand_total = rows[index][1:]
     return columns, table, row_totals, dict(zip(columns, column_totals, strict=True)), grand_total, index
+
+
+def notes_read(rows: list[list], product_name: str) -> dict[str, list[tuple]]:
+    """The notes under each variant's name: {variant: [(note, order number, quantity, order note)]}."""
+    start = rows.index([f"Notes: {product_name}"])
+    assert rows[start + 1] == ["Note for this item", "Order number", "Quantity", "Order note"]
+    notes, variant = {}, None
+    for row in rows[start + 2 :]:
+        if not row:
+            break
+        if len(row) == 1:
+            variant = row[0]
+            notes[variant] = []
+        else:
+            notes[variant].append((*row[:3], row[3] if len(row) > 3 else ""))
+    return notes
 
 
 @pytest.mark.parametrize(
@@ -200,7 +125,7 @@ def test_spreadsheet_safe(value, safe):
     assert spreadsheet_safe(value) == safe
 
 
-def test_production_list_xlsx_counts_paid_orders_only(campaign, placed, tally):
+def test_production_list_totals_per_row_and_column_count_paid_orders_only(campaign, placed, tally):
     sheet, rows = xlsx_read(written(production_list_write, "xlsx", tally=tally))
     expected = expected_units(placed)
 
@@ -222,92 +147,75 @@ def test_production_list_xlsx_counts_paid_orders_only(campaign, placed, tally):
     # The unpaid order's 5 x S / Sogan and 4 x L / Biru are not made.
     assert grand_total == sum(expected.values()) == 10
     assert sheet.cell(row=total_row + 1, column=4).number_format == "#,##0"
+    # The totals are labelled and bold: the heading "Total" over the row totals, "Total" before the columns'.
     assert sheet.cell(row=total_row + 1, column=1).font.b
-
-    notes = {(row[1], row[3]) for row in rows[total_row + 1 :] if len(row) == 4 and row[1].startswith("PO-")}
-    assert notes == {
-        (placed["full"].order.number, '\'=HYPERLINK("http://x")'),
-        (placed["full"].order.number, "'+1"),
-        (placed["dp"].order.number, "'-2"),
-        (placed["dp"].order.number, "'@SUM(A1)"),
-        (placed["dp_then_balance"].order.number, "'\tx"),
-        (placed["dp_then_balance"].order.number, "Bordir: Citra"),
-    }
-    note_rows = [row for row in rows if len(row) == 4 and row[3] == "'-2"]
-    assert note_rows[0][0].startswith("M / Sogan (") and note_rows[0][2] == 3
-    assert all("'=1+1" not in row for row in rows)  # the unpaid order's note
-    assert_no_formula(sheet)
+    assert sheet.cell(row=total_row - 3, column=4).value == "Total" and sheet.cell(row=total_row - 3, column=4).font.b
+    assert sheet.cell(row=total_row, column=4).font.b  # the first row's total
+    assert_text_as_typed(sheet)
     assert sheet.freeze_panes == "A2"
 
 
-def test_production_list_csv_has_the_same_rows(tally):
-    xlsx_sheet, xlsx_rows = xlsx_read(written(production_list_write, "xlsx", tally=tally))
-    data = written(production_list_write, "csv", tally=tally)
-    rows = csv_read(data)
-    assert rows == as_text(xlsx_rows)
+def test_production_list_notes_under_their_variant_with_the_orders_own_note(campaign, placed, tally):
+    sheet, rows = xlsx_read(written(production_list_write, "xlsx", tally=tally))
+    product_name = placed["full"].order.lines.first().product_name
+    full, dp, balance = (placed[key].order.number for key in ("full", "dp", "dp_then_balance"))
+    # By the variant's name, in the product's order, the text as the buyer typed it; no SKU.
+    assert notes_read(rows, product_name) == {
+        "S / Sogan": [(HOSTILE_NOTES[0], full, 2, ORDER_NOTES["full"])],
+        "S / Biru": [(HOSTILE_NOTES[4], balance, 1, "")],
+        "M / Sogan": [(HOSTILE_NOTES[2], dp, 3, ORDER_NOTES["dp"])],
+        "M / Biru": [(HOSTILE_NOTES[1], full, 1, ORDER_NOTES["full"])],
+        "L / Sogan": [("Bordir: Citra; benang emas", balance, 2, "")],
+        "L / Biru": [(HOSTILE_NOTES[3], dp, 1, ORDER_NOTES["dp"])],
+    }
+    skus = set(tally.lines.values_list("sku", flat=True))
+    assert not any(sku in str(value) for row in rows for value in row for sku in skus)
+    # Every paid order's own note, the unpaid order's not.
+    start = rows.index(["Notes on the whole order"])
+    assert rows[start + 1] == ["Order note", "Order number"]
+    assert rows[start + 2 :] == [[ORDER_NOTES["full"], full], [ORDER_NOTES["dp"], dp]]
+    assert "jangan dibuat" not in str(rows) and "=1+1" not in str(rows)
+    assert_text_as_typed(sheet)
+    assert_readable_widths(sheet)
+    # Wide enough for an order number, and the long texts wrap inside their columns.
+    assert sheet.column_dimensions["B"].width >= len(full) + 1
+    note_row = next(index for index, row in enumerate(rows, 1) if row[:2] == [HOSTILE_NOTES[2], dp])
+    assert sheet.cell(row=note_row, column=1).alignment.wrap_text
+    assert sheet.cell(row=note_row, column=4).alignment.wrap_text
+
+
+def test_production_list_print_setup(campaign, tally):
+    sheet, _rows = xlsx_read(written(production_list_write, "xlsx", tally=tally))
+    # Three columns of sizes and colours stand on A4 upright.
+    assert_print_setup(sheet, title=campaign.title, list_name="Production list", landscape=False)
+
+
+def test_a_wide_production_list_prints_landscape():
+    colours = [f"Warna {number}" for number in range(10)]
+    campaign = campaign_with_products(products=1, options={"Ukuran": ["S", "M"], "Warna": colours})
+    order = place_order(campaign, [(item, 1) for item in items_of(campaign).values()], plan="full")
+    pay(order, order.first_transfer_idr)
+    tally = production_tally_take(campaign=campaign, now=TALLY_AT)
+    sheet, rows = xlsx_read(written(production_list_write, "xlsx", tally=tally))
+    assert ["Ukuran", *colours, "Total"] in rows
+    assert ["Total", *[2] * 10, 20] in rows
+    assert_print_setup(sheet, title=campaign.title, list_name="Production list", landscape=True)
+    assert_readable_widths(sheet)
+
+
+@pytest.mark.parametrize(("file_format", "delimiter"), [("csv", ","), ("csv-excel", ";")])
+def test_production_list_csv_has_the_same_rows(tally, file_format, delimiter):
+    _sheet, xlsx_rows = xlsx_read(written(production_list_write, "xlsx", tally=tally))
+    rows = csv_read(written(production_list_write, file_format, tally=tally), delimiter=delimiter)
+    assert rows == as_csv_text(xlsx_rows)
     assert ["Total", "7", "3", "10"] in rows
-    assert any(row[-1:] == ['\'=HYPERLINK("http://x")'] for row in rows)
-    assert not any(value.startswith(FORMULA_STARTS) for row in rows for value in row)
-
-
-def test_packing_list_xlsx(placed):
-    campaign = placed["full"].order.campaign
-    sheet, rows = xlsx_read(written(packing_list_write, "xlsx", campaign=campaign))
-    header, *lines, total = rows
-    assert header == [
-        "Order number",
-        "Name",
-        "WhatsApp number",
-        "Address",
-        "Product",
-        "Variant",
-        "Quantity",
-        "Note",
-        "Postage (Rp)",
-        "Total (Rp)",
-        "Payment",
-        "Amount due (Rp)",
-    ]
-    paid = [placed[key].order for key in ("full", "dp", "dp_then_balance")]
-    assert [line[0] for line in lines] == sorted(order.number for order in paid for _ in range(2))
-    assert placed["unpaid"].order.number not in {line[0] for line in lines}
-    assert total == ["Total", None, None, None, None, None, 10]
-
-    by_order = {}
-    for line in lines:
-        by_order.setdefault(line[0], []).append(line)
-    full, dp, dp_then_balance = (by_order[order.number] for order in paid)
-    dp_order = placed["dp"].order
-    assert dp_order.status == Status.DP_PAID
-    due = dp_order.total_idr - dp_order.first_payment_idr - dp_order.unique_code  # the kode unik counts as paid
-    assert due > 0
-    assert {(line[10], line[11]) for line in dp} == {("Balance outstanding", due)}
-    assert {(line[10], line[11]) for line in full} == {("Paid in full", 0)}
-    assert {(line[10], line[11]) for line in dp_then_balance} == {("Paid in full", 0)}
-    assert [(line[8], line[9]) for line in dp] == [(dp_order.postage_idr, dp_order.total_idr)] * 2
-
-    assert dp[0][1:8] == ["'=Rina", PHONE, ADDRESS, dp[0][4], "M / Sogan", 3, "'-2"]
-    assert [line[7] for line in full] == ['\'=HYPERLINK("http://x")', "'+1"]
-    assert dp_then_balance[0][7] == "'\tx"
-    assert_no_formula(sheet)
-    assert sheet.freeze_panes == "B2"
-    assert sheet["A1"].font.b
-    assert sheet.cell(row=2, column=10).number_format == "#,##0"
-
-
-def test_packing_list_csv_has_the_same_rows(placed):
-    campaign = placed["full"].order.campaign
-    _sheet, xlsx_rows = xlsx_read(written(packing_list_write, "xlsx", campaign=campaign))
-    rows = csv_read(written(packing_list_write, "csv", campaign=campaign))
-    assert rows == as_text(xlsx_rows)
-    dp_row = next(row for row in rows if row[0] == placed["dp"].order.number)
-    assert (
-        dp_row[10] == "Balance outstanding" and int(dp_row[11]) == order_ledger(order_fresh(placed["dp"].order)).due_idr
-    )
-    assert not any(value.startswith(FORMULA_STARTS) for row in rows for value in row)
+    assert any(row[:1] == ['\'=HYPERLINK("http://x")'] for row in rows)
+    assert any(row[:1] == ["'-- jangan dilipat"] for row in rows)
+    assert_csv_safe(rows)
 
 
 def test_unknown_file_format(tally):
+    assert FILE_FORMATS == ("xlsx", "csv", "csv-excel")
     with pytest.raises(ValueError, match="ods"):
         production_list_write(tally=tally, out=io.BytesIO(), file_format="ods")
 
@@ -336,7 +244,12 @@ def test_command_writes_files(tmp_path, monkeypatch, campaign, placed, tally):
     )
     rows = csv_read(target.read_bytes())
     assert rows[-1] == ["Total", "", "", "", "", "", "10"]
-    assert sorted(path.name for path in folder.iterdir()) == ["kirim.csv", f"{campaign.slug}-production.xlsx"]
+    # The CSV for Excel ends in .excel.csv: a double click opens it in Excel, in columns.
+    call_command("export_production", campaign.slug, "--list", "packing", "--format", "csv-excel", stdout=out)
+    assert csv_read((folder / f"{campaign.slug}-packing.excel.csv").read_bytes(), delimiter=";") == rows
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        ["kirim.csv", f"{campaign.slug}-production.xlsx", f"{campaign.slug}-packing.excel.csv"]
+    )
 
 
 def test_command_writes_csv_to_stdout(campaign, placed, tally):
@@ -348,6 +261,11 @@ def test_command_writes_csv_to_stdout(campaign, placed, tally):
     assert text.startswith("\ufeff" + campaign.title)
     assert "Total,7,3,10" in text
     assert "Wrote" not in text
+    out = io.StringIO()
+    call_command(
+        "export_production", campaign.slug, "--list", "production", "--format", "csv-excel", "--output", "-", stdout=out
+    )
+    assert "Total;7;3;10" in out.getvalue()
 
 
 def test_command_errors(tmp_path, campaign, placed):
@@ -364,73 +282,18 @@ def test_command_errors(tmp_path, campaign, placed):
         call_command(
             "export_production", campaign.slug, "--list", "packing", "--output", str(tmp_path / "no" / "x.csv")
         )
-
-
-def test_address_labels(campaign, placed):
-    Order.objects.filter(pk=placed["full"].order.pk).update(status=Status.SHIPPED)  # already on its way
-    labels = address_labels(campaign=campaign)
-    dp, balance = placed["dp"].order, placed["dp_then_balance"].order
-    assert [label.order_number for label in labels] == sorted([dp.number, balance.number])
-    label = next(label for label in labels if label.order_number == dp.number)
-    product_name = dp.lines.first().product_name
-    assert label.recipient_name == "=Rina"
-    assert label.phone == "+6281234567890"
-    assert label.address_lines == (
-        "Jl. Kaliurang No. 12, RT 03/RW 05",
-        "Gondokusuman, Kota Yogyakarta",
-        "DI Yogyakarta 55223",
-    )
-    assert label.contents == f"3x {product_name} (M / Sogan), 1x {product_name} (L / Biru)"
-    # A DP-paid parcel is marked: the balance comes before shipping.
-    balance_label = next(label for label in labels if label.order_number == balance.number)
-    assert (label.balance_outstanding, balance_label.balance_outstanding) == (True, False)
-
-    html = render_to_string(
-        "fulfilment/address_labels.html",
-        {
-            "shop_name": "Toko Batik Sekar",
-            "shop_address": "Jl. Malioboro 5, Yogyakarta",
-            "campaign": campaign,
-            "labels": labels,
-        },
-    )
-    assert '<html lang="en">' in html
-    assert "=Rina" in html and "Citra &amp; Ayu" in html
-    assert "Ani Lestari" not in html and "Dodi" not in html
-    assert html.count("From: Toko Batik Sekar, Jl. Malioboro 5, Yogyakarta") == 2
-    assert html.count("BALANCE NOT PAID YET") == 1
-    assert dp.number in html and f"3x {product_name} (M / Sogan)" in html
-    assert "@page { size: A4; margin: 10mm; }" in html
-    # No inline script: the Print button's script is a static file.
-    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S)
-    assert scripts == [""] and 'src="/static/js/print.js"' in html
-    assert "data-print" in html
-
-
-def test_address_labels_eight_per_sheet(campaign):
-    labels = [
-        AddressLabel(
-            order_number=f"PO-2601-{number:05d}",
-            recipient_name=f"Pembeli {number}",
-            phone="+6281234567890",
-            address_lines=("Jl. Solo 1", "Depok, Sleman", "DI Yogyakarta 55281"),
-            contents="1x Kemeja Batik (M / Sogan)",
-        )
-        for number in range(9)
-    ]
-    html = render_to_string(
-        "fulfilment/address_labels.html",
-        {"shop_name": "Toko Batik Sekar", "shop_address": "", "campaign": campaign, "labels": labels},
-    )
-    assert html.count('<section class="sheet">') == html.count("</section>") == 2
-    assert html.count('<article class="label">') == 9
-    assert "From: Toko Batik Sekar</div>" in html
+    with pytest.raises(CommandError, match="invalid choice: 'ods'"):
+        call_command("export_production", campaign.slug, "--list", "packing", "--format", "ods")
 
 
 def paid_orders_add(campaign, items, count: int) -> None:
     for number in range(count):
         order = place_order(
-            campaign, [(items["S / Sogan"], 1), (items["M / Biru"], 2)], plan="full", name=f"Pembeli {number}"
+            campaign,
+            [(items["S / Sogan"], 1), (items["M / Biru"], 2)],
+            plan="full",
+            name=f"Pembeli {number}",
+            note=f"Catatan {number}",
         )
         OrderLine.objects.filter(order=order).update(note=f"Nama {number}")
         pay(order, order.first_transfer_idr)
@@ -446,13 +309,28 @@ def test_exports_take_the_same_queries_for_3_and_30_orders(django_assert_max_num
     def exports():
         # A tally fresh from the database, as a view or the command would load it.
         tally = ProductionTally.objects.get(campaign=campaign)
-        return [
-            (3, lambda: production_list_write(tally=tally, out=io.BytesIO(), file_format="xlsx")),
-            (3, lambda: production_list_write(tally=tally, out=io.BytesIO(), file_format="csv")),
-            (4, lambda: packing_list_write(campaign=campaign, out=io.BytesIO(), file_format="xlsx")),
-            (4, lambda: packing_list_write(campaign=campaign, out=io.BytesIO(), file_format="csv")),
-            (2, lambda: address_labels(campaign=campaign)),
-        ]
+        # The production list reads the tally (the campaign, its lines, their notes) and the orders' own notes.
+        return (
+            [
+                (
+                    4,
+                    lambda file_format=file_format: production_list_write(
+                        tally=tally, out=io.BytesIO(), file_format=file_format
+                    ),
+                )
+                for file_format in FILE_FORMATS
+            ]
+            + [
+                (
+                    4,
+                    lambda file_format=file_format: packing_list_write(
+                        campaign=campaign, out=io.BytesIO(), file_format=file_format
+                    ),
+                )
+                for file_format in FILE_FORMATS
+            ]
+            + [(2, lambda: address_labels(campaign=campaign))]
+        )
 
     paid_orders_add(campaign, items, 3)
     production_tally_take(campaign=campaign, now=timezone.now())
@@ -464,3 +342,21 @@ def test_exports_take_the_same_queries_for_3_and_30_orders(django_assert_max_num
     many = [query_count(django_assert_max_num_queries, limit, export) for limit, export in exports()]
     assert many == few
     assert len(address_labels(campaign=campaign)) == 30
+    assert Order.objects.filter(campaign=campaign).exclude(note="").count() == 30
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("", 10, 1),
+        ("Sogan", 10, 1),
+        ("Kemeja Batik Tulis", 10, 3),  # "Kemeja" / "Batik" / "Tulis": wrapped at the spaces
+        ("Kemeja Batik Tulis", 19, 1),
+        ("aaaa bbbb cccc", 10, 2),
+        ("a" * 25, 10, 3),  # a word longer than the line breaks where the line ends
+        ("Jl. Mawar 1\nSleman", 40, 2),
+        ("x " + "a" * 20, 10, 4),
+    ],
+)
+def test_text_lines_counts_the_lines_a_wrapped_cell_takes(text, width, lines):
+    assert text_lines(text, width) == lines

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from campaigns.models import Campaign
-from fulfilment.exports import FILE_FORMATS, packing_list_write, production_list_write
+from fulfilment.exports import FILE_EXTENSIONS, FILE_FORMATS, packing_list_write, production_list_write
 from fulfilment.models import ProductionTally
 
 LISTS = ("production", "packing")
@@ -42,15 +42,25 @@ def campaign_find(reference: str) -> Campaign:
 
 
 class Command(BaseCommand):
-    help = "Write a PO's production list (from its tally) or packing list (its produced orders) as XLSX or CSV."
+    help = (
+        "Write a PO's production list (from its tally) or packing list (its produced orders) as XLSX (to print), "
+        "CSV, or CSV for an Excel set to Indonesian (csv-excel: separated by semicolons)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("campaign", help="The campaign's id or slug.")
         parser.add_argument("--list", dest="list_kind", choices=LISTS, required=True, help="Which list to write.")
-        parser.add_argument("--format", dest="file_format", choices=FILE_FORMATS, default="xlsx")
+        parser.add_argument(
+            "--format",
+            dest="file_format",
+            choices=FILE_FORMATS,
+            default="xlsx",
+            help="xlsx (default, to print), csv (comma-separated) or csv-excel (semicolon-separated, for an Excel "
+            "whose list separator is a semicolon, as with Indonesian regional settings).",
+        )
         parser.add_argument(
             "--output",
-            help='The file to write; by default "<slug>-<list>.<format>" in the current folder. "-" writes a CSV to standard output.',
+            help='The file to write; by default "<slug>-<list>.xlsx" (or .csv, .excel.csv) in the current folder. "-" writes a CSV to standard output.',
         )
 
     def handle(self, *args, campaign, list_kind, file_format, output, **options):
@@ -67,11 +77,11 @@ class Command(BaseCommand):
             write = partial(packing_list_write, campaign=campaign, file_format=file_format)
 
         if output == "-":
-            if file_format != "csv":
+            if file_format == "xlsx":
                 raise CommandError(_("Only a CSV goes to standard output; give --output with a file name for an XLSX."))
             self._write_stdout(write)
             return
-        path = Path(output or f"{campaign.slug}-{list_kind}.{file_format}")
+        path = Path(output or f"{campaign.slug}-{list_kind}.{FILE_EXTENSIONS[file_format]}")
         if not path.parent.is_dir():
             raise CommandError(_("The folder %(folder)s does not exist.") % {"folder": path.parent})
         # Written next to its place and moved there at the end: never a half-written list under the real name.
