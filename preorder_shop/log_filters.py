@@ -1,16 +1,17 @@
 import logging
 import re
 
-# An order's private link gives its holder the buyer's name, address and proofs.
-ORDER_LINK = re.compile(r"(/pesanan/)[A-Za-z0-9_-]{20,}")
+# An order's private link gives its holder the buyer's name, address and proofs; an "Ingatkan saya" stop
+# link stops a buyer's messages.
+PRIVATE_LINK = re.compile(r"(/pesanan/|/ingatkan/)[A-Za-z0-9_-]{20,}")
 
 
 def redact(value):
-    return ORDER_LINK.sub(r"\1<token>", value) if isinstance(value, str) else value
+    return PRIVATE_LINK.sub(r"\1<token>", value) if isinstance(value, str) else value
 
 
 class RedactOrderTokens(logging.Filter):
-    """Keep private order links out of logs (Django logs the path of 4xx and 5xx requests)."""
+    """Keep private order and stop links out of logs (Django logs the path of 4xx and 5xx requests)."""
 
     def filter(self, record):
         if isinstance(record.args, tuple):

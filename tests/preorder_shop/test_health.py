@@ -42,3 +42,13 @@ def test_private_order_links_are_kept_out_of_logs():
     RedactOrderTokens().filter(record)
     assert token not in record.getMessage()
     assert record.getMessage() == "Not Found: /pesanan/<token>/bukti/3/"
+
+
+def test_stop_links_of_ingatkan_saya_are_kept_out_of_logs():
+    token = "Zq3k9VdLr2Xw8YtB1nM4pQs7uHc0aFgE5jKo6iTlR-_"
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Forbidden: %s", (f"/ingatkan/{token}/berhenti/",), None
+    )
+    RedactOrderTokens().filter(record)
+    assert token not in record.getMessage()
+    assert record.getMessage() == "Forbidden: /ingatkan/<token>/berhenti/"
