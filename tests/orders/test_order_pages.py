@@ -273,3 +273,18 @@ def test_an_order_takes_its_id_and_kode_unik_in_one_statement_before_its_rows(cl
         # SQLite numbers the order after its insert, so that takes a statement of its own; the plain ORM
         # reservation reads and locks the campaign, updates it with F(), then reads and updates the item.
         assert len(statements) == 13 and codes_read == [1]
+
+
+def test_the_checkout_lists_the_refused_fields_each_linked_to_its_input(client, campaign):
+    small = campaign.items.first()
+    response = client.post(
+        reverse("orders:checkout", args=[campaign.slug]),
+        checkout_form([(small, 1)], phone="12", payment_plan="", street=""),
+    )
+    page = response.content.decode()
+    summary = page[page.index("data-error-summary") : page.index("</ul>", page.index("data-error-summary"))]
+    links = re.findall(r'<a href="#([^"]+)"', summary)
+    # A radio list is linked to its first choice; every link points at an input the page has.
+    assert "id_payment_plan_0" in links and "id_phone" in links and "id_street" in links
+    assert all(f'id="{target}"' in page for target in links)
+    assert not Order.objects.exists()
