@@ -1,6 +1,6 @@
-"""Drill: stop Redis, then restart PostgreSQL, while buyers check out; count what came of it.
+"""Drill: stop Redis, then restart PostgreSQL, then hang Redis, while buyers check out; count what came of it.
 
-    .venv/bin/python bench/drill.py [--buyers 60] [--redis-outage 30] [--db-down 5] [--keep]
+    .venv/bin/python bench/drill.py [--buyers 60] [--redis-outage 30] [--db-down 5] [--redis-hang 20] [--keep]
 
 Runs the shop as in production (gunicorn with 2 workers, a Celery worker and
 beat) against a fresh PostgreSQL database (`prapesan_drill`, dropped first and
@@ -13,13 +13,17 @@ check out while PostgreSQL is restarted once: stopped, and started again
 --db-down seconds later (0: `pg_ctlcluster restart`, down for a fraction of a
 second). A buyer whose request fails (5xx, or no answer within 60 s, as a
 proxy's read timeout) tries once more a moment later with the same details,
-as real buyers do.
+as real buyers do. Phase H: --buyers more check out while Redis hangs for
+--redis-hang seconds (0: no phase H): the server is paused (SIGSTOP), so its
+port still takes connections but nothing answers, as with a hung server or a
+half-open link; it prints how long the checkouts took then.
 Then it waits (at most 3 minutes) for the outbox to drain and prints the
 checkouts, the orders, the duplicates and the "how to pay" e-mails per order.
 
 Exit code 0 when every order got its e-mail exactly once, no buyer has two
-orders, no request failed (5xx or no answer) in phase A and gunicorn, the
-worker and beat were all still running at the end; 1 otherwise.
+orders, no request failed (5xx or no answer) in phase A or H, no checkout in
+phase H took longer than HUNG_POST_SECONDS and gunicorn, the worker and beat
+were all still running at the end; 1 otherwise.
 Whatever happens, the processes are stopped, Redis and PostgreSQL are running
 again and the drill database is dropped. Needs to run as root on the machine
 that runs PostgreSQL (127.0.0.1:5432, trust) and Redis (127.0.0.1:6379).
@@ -28,6 +32,8 @@ that runs PostgreSQL (127.0.0.1:5432, trust) and Redis (127.0.0.1:6379).
 import argparse
 import os
 import random
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -37,7 +43,8 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository's root: bench.harness
 
 from bench.harness.drill_buyers import Buyer, HealthWatch, Shop, Window, fire, outage_during
-from bench.harness.drill_report import report
+from bench.harness.drill_report import latency_line, report
+from bench.harness.pages import failed
 from bench.harness.processes import (
     Processes,
     celery_command,
@@ -66,6 +73,9 @@ REDIS_DB = 13
 DRAIN_TIMEOUT = 180
 PHASE_A_LEAD, PHASE_A_TAIL = 5.0, 10.0  # seconds of traffic before the outage and after Redis is back
 PHASE_B_LENGTH, PHASE_B_RESTART_AT = 24.0, 6.0
+PHASE_H_LEAD, PHASE_H_TAIL = 3.0, 5.0  # seconds of traffic before Redis hangs and after it answers again
+# A checkout while Redis hangs waits for it at most REDIS_TIMEOUT_SECONDS (1 s) per call: a few calls, no more.
+HUNG_POST_SECONDS = 5.0
 
 
 def arguments() -> argparse.Namespace:
@@ -74,6 +84,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--redis-outage", type=float, default=30, help="seconds Redis stays down (default 30)")
     parser.add_argument(
         "--db-down", type=float, default=5, help="seconds PostgreSQL stays stopped (default 5; 0: a plain restart)"
+    )
+    parser.add_argument(
+        "--redis-hang", type=float, default=20, help="seconds Redis hangs in phase H (default 20; 0: no phase H)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder with the logs")
     return parser.parse_args()
@@ -179,6 +192,16 @@ def drill(options, processes: Processes, sink: SmtpSink) -> int:
     fire(shop, phase_b, duration=PHASE_B_LENGTH)
     saboteur.join()
 
+    # Phase H: Redis takes connections and answers nothing for --redis-hang seconds.
+    hang = Window("Redis hung")
+    phase_h = buyers_for("H", 1 + 2 * options.buyers) if options.redis_hang else []
+    if phase_h:
+        wait_until(lambda: health_ok(base_url), timeout=60, interval=1)
+        log(f"phase H: {len(phase_h)} buyers over {PHASE_H_LEAD + options.redis_hang + PHASE_H_TAIL:g} s")
+        saboteur = outage_during(hang, epoch, lambda: redis_hung_for(options.redis_hang), after=PHASE_H_LEAD)
+        fire(shop, phase_h, duration=PHASE_H_LEAD + options.redis_hang + PHASE_H_TAIL)
+        saboteur.join()
+
     # The outbox drains: nothing pending or being sent.
     log(f"waiting (at most {DRAIN_TIMEOUT} s) for the outbox to drain")
     drain_started = time.monotonic()
@@ -200,10 +223,10 @@ def drill(options, processes: Processes, sink: SmtpSink) -> int:
     health.join(timeout=25)
     dead = processes.check_alive()
 
-    return report(
+    code = report(
         options=options,
         database=DATABASE,
-        buyers=phase_a + phase_b,
+        buyers=phase_a + phase_b + phase_h,
         outage=outage,
         restart=restart,
         mails=sink.snapshot(),
@@ -215,6 +238,36 @@ def drill(options, processes: Processes, sink: SmtpSink) -> int:
         work_dir=work_dir,
         total_seconds=time.monotonic() - clock_started,
     )
+    return max(code, hung_report(phase_h, hang)) if phase_h else code
+
+
+def redis_hung_for(seconds: float) -> None:
+    """Pause the Redis server for `seconds`: the kernel still accepts connections to its port, nobody answers."""
+    info = subprocess.run(["redis-cli", "-p", "6379", "info", "server"], capture_output=True, text=True, check=True)
+    pid = int(next(line for line in info.stdout.splitlines() if line.startswith("process_id:")).split(":")[1])
+    log(f"phase H: Redis (pid {pid}) hangs for {seconds:g} s")
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        time.sleep(seconds)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    log("phase H: Redis answers again")
+
+
+def hung_report(buyers: list, hang: Window) -> int:
+    """Phase H's checkouts, those that overlapped the hang on their own; 1 when one failed or was slow."""
+    posts = [attempt for buyer in buyers for attempt in buyer.posts]
+    during = [attempt for attempt in posts if hang.overlaps(attempt)]
+    broken = [attempt for buyer in buyers for attempt in buyer.attempts if failed(attempt.status)]
+    slow = [attempt for attempt in during if attempt.seconds > HUNG_POST_SECONDS]
+    print()
+    print(f"Phase H: Redis hung from t={hang.start:.1f} s to t={hang.end:.1f} s; {len(posts)} checkout POSTs, "
+          f"{len(during)} while it hung")  # fmt: skip
+    print(f"  POST time: {latency_line(posts)}; while it hung: {latency_line(during)}")
+    print(f"  failed requests (5xx or no answer): {len(broken)}; POSTs over {HUNG_POST_SECONDS:g} s: {len(slow)}")
+    problems = len(broken) + len(slow)
+    print("RESULT (hung Redis):", "PASS" if not problems else "FAIL")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ from django.db.models import CharField, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from preorder_shop.client import CACHE_DOWN_ERRORS, cache_down, cache_down_note
+
 from .models import Message, Order
 
 logger = logging.getLogger(__name__)
@@ -167,11 +169,16 @@ _sweep_waits_until = 0.0
 def outbox_nudge() -> None:
     """Ask the worker to deliver what is due now, once for every message written until its sweep starts.
 
-    A broker outage must not reach the buyer: beat's sweep catches up.
+    A broker outage must not reach the buyer: beat's sweep catches up. It runs after COMMIT, on the buyer's
+    request: each call to a Redis that hangs costs it REDIS_TIMEOUT_SECONDS, so after one such call the
+    process leaves Redis alone for a while (preorder_shop.client.cache_down).
     """
     global _broker_down_until, _sweep_waits_until
     now = time.monotonic()
     if now < _broker_down_until or now < _sweep_waits_until:
+        return
+    if cache_down():
+        # The cache and the broker are one Redis (REDIS_URL): a publish would wait for nothing as long.
         return
     starts_at = time.time() + NUDGE_DELAY_SECONDS
     try:
@@ -184,7 +191,12 @@ def outbox_nudge() -> None:
                 waits = min(queued - time.time(), NUDGE_DELAY_SECONDS) - SWEEP_CLOCK_MARGIN_SECONDS
                 _sweep_waits_until = now + waits
             return
-    except Exception:  # noqa: BLE001 - without the cache every message nudges, as before
+    except CACHE_DOWN_ERRORS:
+        # Unreachable or hanging, and the broker is the same Redis: the sweep sends the message.
+        cache_down_note()
+        logger.warning("Could not mark the sweep as queued: the cache is unreachable; beat will run it.", exc_info=True)
+        return
+    except Exception:  # noqa: BLE001 - a cache that answers wrongly: every message nudges, as before
         logger.warning("Could not mark the sweep as queued; nudging anyway.", exc_info=True)
     # Before queuing: a sweep run at once (tasks run eagerly) clears it again as it starts.
     _sweep_waits_until = now + NUDGE_DELAY_SECONDS - SWEEP_CLOCK_MARGIN_SECONDS
@@ -199,8 +211,13 @@ def outbox_nudge() -> None:
 def outbox_nudge_clear() -> None:
     global _sweep_waits_until
     _sweep_waits_until = 0.0
+    if cache_down():
+        return  # the mark lapses on its own
     try:
         cache.delete(NUDGE_KEY)
+    except CACHE_DOWN_ERRORS:
+        cache_down_note()
+        logger.warning("Could not clear the sweep's mark; it lapses in %d s.", NUDGE_SECONDS, exc_info=True)
     except Exception:  # noqa: BLE001 - the mark lapses on its own
         logger.warning("Could not clear the sweep's mark; it lapses in %d s.", NUDGE_SECONDS, exc_info=True)
 

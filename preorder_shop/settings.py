@@ -207,8 +207,16 @@ STORAGES = {
 
 # The cache is shared by every web process (Redis) so throttles count across them.
 REDIS_URL = env("REDIS_URL", default="")
+# Every connection to Redis (the cache, the Celery broker, Celery results) gives up connecting, or waiting
+# for an answer, after this many seconds: a Redis that hangs costs a request about this long per call, and
+# everything that uses it there can do without it (throttles let the request through, pages are rendered
+# afresh, the outbox's sweep sends what a nudge could not).
+REDIS_TIMEOUT_SECONDS = env.float("REDIS_TIMEOUT_SECONDS", default=1.0)
+_REDIS_TIMEOUTS = {"socket_timeout": REDIS_TIMEOUT_SECONDS, "socket_connect_timeout": REDIS_TIMEOUT_SECONDS}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "preorder_shop.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "preorder_shop.cache.RedisCache", "LOCATION": REDIS_URL, "OPTIONS": _REDIS_TIMEOUTS}
+    }
 else:
     CACHES = {
         "default": {
@@ -222,6 +230,10 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=5)
 # ...and a proxy in front may keep such a page, the same for every visitor of a language, this long (0: not at all).
 PROXY_CACHE_SECONDS = env.int("PROXY_CACHE_SECONDS", default=1)
 RATELIMIT_IP_META_KEY = "preorder_shop.client.client_ip"
+# Throttles and per-client caps count an IPv6 client by its /64 (one line or phone holds a whole /64) and an
+# IPv4 client by its address (preorder_shop/client.py).
+RATELIMIT_IPV6_MASK = 64
+RATELIMIT_IPV4_MASK = 32
 CHECKOUT_RATE = env("CHECKOUT_RATE", default="10/m")
 LOOKUP_RATE = env("LOOKUP_RATE", default="5/m")
 UNPAID_ORDERS_PER_CLIENT = env.int("UNPAID_ORDERS_PER_CLIENT", default=3)
@@ -232,6 +244,11 @@ INTEREST_PER_CLIENT = env.int("INTEREST_PER_CLIENT", default=5)
 PERSONAL_DATA_DAYS = env.int("PERSONAL_DATA_DAYS", default=365)
 # A transfer proof waiting for the seller keeps an unpaid order alive this long, no longer.
 PROOF_HOLD_HOURS = env.int("PROOF_HOLD_HOURS", default=48)
+# A PO that can sell fewer units than this (its quota, or else its items' quotas added up) is easily held by
+# unpaid orders: a new order there must be paid within the PO's own "minutes to pay on a small-quota PO", or
+# within this many minutes (never later than the PO's hours to pay). 0 units: no PO counts as small.
+SMALL_QUOTA_UNITS = env.int("SMALL_QUOTA_UNITS", default=50)
+SMALL_QUOTA_PAY_MINUTES = env.int("SMALL_QUOTA_PAY_MINUTES", default=120)
 # Bank statements (mutasi) imported by the seller: a credit of exactly one order's amount confirms its
 # payment by itself (false: it waits for the seller's click); a credit this close to what an order owes
 # is suggested; files past these sizes are refused.
@@ -239,6 +256,11 @@ STATEMENT_AUTO_CONFIRM = env.bool("STATEMENT_AUTO_CONFIRM", default=True)
 STATEMENT_NEAR_IDR = env.int("STATEMENT_NEAR_IDR", default=1_000)
 STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_BYTES", default=10 * 1024 * 1024)
 STATEMENT_MAX_ROWS = env.int("STATEMENT_MAX_ROWS", default=100_000)
+# Shipping files (order, courier, resi) imported on the order list are refused past these sizes, before
+# they are read: the upload, what an XLSX (a zip) unpacks to, and the rows.
+SHIPPING_IMPORT_MAX_BYTES = env.int("SHIPPING_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+SHIPPING_IMPORT_MAX_INFLATED_BYTES = env.int("SHIPPING_IMPORT_MAX_INFLATED_BYTES", default=20 * 1024 * 1024)
+SHIPPING_IMPORT_MAX_ROWS = env.int("SHIPPING_IMPORT_MAX_ROWS", default=5_000)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -250,7 +272,15 @@ REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        **_REDIS_TIMEOUTS,
+        # A publish (the outbox's nudge after COMMIT) connects once, without pausing to try again: a nudge
+        # that fails is the sweep's to repair. The worker's own connection retries by its settings below.
+        "max_retries": 0,
+    }
+    # No results are kept (CELERY_TASK_IGNORE_RESULT); a Redis result backend, if one is set, waits as little.
+    CELERY_REDIS_SOCKET_TIMEOUT = CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
 else:
     CELERY_BROKER_URL = "filesystem://"
     # kombu's transport, writing each message whole (see preorder_shop/broker.py).
@@ -280,7 +310,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 # been seen to crash the worker (celery 5.7, redis transport).
 CELERY_TASK_ACKS_LATE = False
 # A nudge or a job sent while the broker is down fails fast; the outbox sweep catches up.
-CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Celery's Django fix-up closes the database connection around every task unless
@@ -329,6 +359,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "demand-interests-notify-opened": {
         "task": "demand.tasks.interests_notify_opened_task",
+        "schedule": crontab(minute="*"),
+    },
+    "demand-waitlists-notify-released": {
+        "task": "demand.tasks.waitlists_notify_released_task",
         "schedule": crontab(minute="*"),
     },
 }

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 import orders.outbox
+import preorder_shop.client
 from campaigns.demo import demo_seller_ensure
 from preorder_shop.celery import app
 
@@ -17,9 +18,11 @@ def _media_in_tmp(settings, tmp_path):
 def _broker_not_backed_off():
     """A test with the broker down, or whose nudged sweep never ran, must not leave later tests' nudges skipped."""
     orders.outbox._broker_down_until = 0.0
+    preorder_shop.client._cache_down_until = 0.0
     orders.outbox.outbox_nudge_clear()
     yield
     orders.outbox._broker_down_until = 0.0
+    preorder_shop.client._cache_down_until = 0.0
     orders.outbox.outbox_nudge_clear()
 
 

@@ -60,14 +60,18 @@ GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 
 
 def email_key(email: str) -> str:
-    """One buyer, one key: lower case, no +tag, and for Gmail no dots (Gmail ignores both)."""
+    """One mailbox, one key, for the per-buyer limit: the address in lower case, and at Gmail without dots
+    or a +tag, at gmail.com (Gmail delivers s.iti+po@googlemail.com to siti@gmail.com).
+
+    Elsewhere a "+" or a dot may be part of another person's address (the mail server decides), so the
+    address is kept whole: two buyers are never counted as one. orders/migrations/0017 keeps a copy.
+    """
     email = email.strip().lower()
     if "@" not in email:
         return email
     local, domain = email.rsplit("@", 1)
-    local = local.split("+", 1)[0]
     if domain in GMAIL_DOMAINS:
-        local, domain = local.replace(".", ""), "gmail.com"
+        local, domain = local.split("+", 1)[0].replace(".", ""), "gmail.com"
     return f"{local}@{domain}"
 
 
