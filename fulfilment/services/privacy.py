@@ -2,9 +2,12 @@
 long enough ago are anonymised and their transfer proofs deleted; the amounts stay. The contacts left
 with "Ingatkan saya" go too, once their PO's window closed that long ago.
 
-It sits on the top floor because a buyer's data is on every floor below: the order (orders), the
-interest before it opened (demand), the transfer proofs (payments), and the answers to a delay and
-the notes copied into the tally (here).
+It sits on the top floor because a buyer's data is on every floor below: the order, its lines, its
+status history and its messages (orders), the interest before it opened (demand), the transfer proofs,
+refunds and bank statement lines (payments), and the notes copied into the tally (here). Every text a
+person wrote about the order goes, since any of it may name the buyer (a cancellation reason with a
+phone number, copied into the refund's note too); what the shop itself wrote stays (a reason kept as
+its English text and values: a date, a number of days), and so do the amounts, dates and statuses.
 """
 
 import datetime
@@ -16,10 +19,11 @@ from django.utils.translation import gettext as _
 
 from demand.services import interests_personal_data_delete
 from orders.locks import rows_lock
-from orders.models import Message, Order, OrderLine
-from payments.models import Payment
+from orders.models import Message, Order, OrderEvent, OrderLine
+from payments.models import BankStatementLine, Payment, Refund
 
 from ..exceptions import FulfilmentError
+from ..models import ProductionTallyNote
 
 logger = logging.getLogger(__name__)
 ENDED = Order.ENDED_STATUSES
@@ -43,7 +47,17 @@ def _order_anonymise(order: Order, *, now: datetime.datetime) -> int:
         personal_data_removed_at=now,
     )
     OrderLine.objects.filter(order=order).update(note="")
-    Message.objects.filter(order=order).update(to_email="", to_phone="", subject="", body="")
+    ProductionTallyNote.objects.filter(line__tally__campaign_id=order.campaign_id, order_number=order.number).update(
+        note=ANONYMOUS
+    )
+    # A reason a person typed (the buyer cancelling, the seller's action); the shop's own keep their code.
+    OrderEvent.objects.filter(order=order, reason_code="").update(reason="", reason_params={})
+    Message.objects.filter(order=order).update(to_email="", to_phone="", subject="", body="", last_error="")
+    # The refund's note holds the cancellation reason; how it was sent may hold the buyer's account.
+    Refund.objects.filter(order=order).update(note="")
+    Refund.objects.filter(order=order).exclude(method="").update(method=ANONYMOUS)
+    # The bank's line of the buyer's transfer names the sender.
+    BankStatementLine.objects.filter(Q(order=order) | Q(payment__order=order)).update(description=ANONYMOUS)
     deleted = 0
     for payment in Payment.objects.filter(order=order).exclude(proof=""):
         name = payment.proof.name
@@ -51,7 +65,9 @@ def _order_anonymise(order: Order, *, now: datetime.datetime) -> int:
         # The file goes once the row no longer points at it; a failed delete is logged, never half-done.
         transaction.on_commit(lambda storage=payment.proof.storage, name=name: _delete_file(storage, name))
         deleted += 1
-    Payment.objects.filter(order=order).update(from_account_name="", from_bank="")
+    Payment.objects.filter(order=order).update(
+        from_account_name="", from_bank="", rejection_reason="", proof_flag_note=""
+    )
     return deleted
 
 

@@ -12,11 +12,14 @@ from django.utils import timezone
 from campaigns.models import CampaignItem
 from catalog.models import ShopProfile
 from fulfilment.exceptions import FulfilmentError
+from fulfilment.models import ProductionTally, ProductionTallyLine, ProductionTallyNote
 from fulfilment.services import order_personal_data_delete, personal_data_purge
-from orders.models import BankAccount, Message, Order, OrderEvent
-from payments.models import Payment
-from payments.services import payment_confirm
-from tests.factories import campaign_with_products, place_order
+from orders.checkout import LineRequest, order_place
+from orders.models import BankAccount, Message, Order, OrderEvent, OrderLine
+from payments.models import BankStatementImport, BankStatementLine, Payment, Refund
+from payments.refunds import refund_mark_sent
+from payments.services import order_cancel, payment_confirm, payment_reject
+from tests.factories import buyer, campaign_with_products, place_order
 from tests.payments.conftest import submit_transfer
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +113,120 @@ def test_a_buyers_request_to_delete_is_an_admin_action_for_ended_orders(seller_c
     )
     assert response.status_code == 200
     assert Order.objects.get(pk=live.pk).email == ""
+
+
+# What the buyer typed, or what names them, anywhere about one order (lower case, as searched).
+PERSONAL = [
+    "wulan",
+    "paramitha",
+    "0813-7777-2468",  # typed in the cancellation reason
+    "81355551357",  # the WhatsApp number, as kept (+62...)
+    "wulan.p@example.com",
+    "melati putih",
+    "5550001111",  # the account the refund went to
+    "siti rahmawati",  # the transfer's sender
+]
+
+
+def _order_full_of_personal_text(campaign) -> Order:
+    """A paid order whose buyer wrote notes, had a transfer rejected, was tallied, cancelled with a reason
+    giving a phone number and was refunded to a named account; the bank statement shows the transfer."""
+    now = timezone.now()
+    item = campaign.items.first()
+    order = order_place(
+        campaign_id=campaign.pk,
+        lines=[LineRequest(item.pk, 1, note="Bordir nama Wulan Paramitha")],
+        buyer=buyer(
+            name="Wulan Paramitha",
+            phone="0813-5555-1357",
+            email="wulan.p@example.com",
+            street="Jl. Melati Putih 7",
+            note="Kado untuk Wulan",
+        ),
+        payment_plan="full",
+        terms_accepted=True,
+        now=now,
+    )
+    rejected = submit_transfer(order, order.first_transfer_idr)
+    payment_reject(payment_id=rejected.pk, reason="Nama pengirim bukan Wulan Paramitha", now=now)
+    payment = payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=now)
+    account = BankAccount.objects.create(bank_name="BCA", account_number="1234567890", account_holder="CV Sekar Jaya")
+    statement = BankStatementImport.objects.create(
+        bank_account=account, file_name="mutasi.csv", layout="bca", imported_at=now
+    )
+    BankStatementLine.objects.create(
+        bank_account=account,
+        statement_import=statement,
+        booked_on=timezone.localdate(),
+        description="TRSF E-BANKING CR WULAN PARAMITHA",
+        amount_idr=payment.amount_idr,
+        fingerprint="f" * 64,
+        status=BankStatementLine.Status.CONFIRMED,
+        order=order,
+        payment=payment,
+    )
+    tally = ProductionTally.objects.create(campaign=campaign, taken_at=now, orders=1, units=1)
+    line = ProductionTallyLine.objects.create(
+        tally=tally, campaign_item=item, product_id_at_tally=1, product_name="Batik", sku="B-1", orders=1, units=1
+    )
+    ProductionTallyNote.objects.create(line=line, order_number=order.number, quantity=1, note="Bordir nama Wulan")
+    order_cancel(order=order, now=now, reason="Batal ya, telepon saya di 0813-7777-2468")
+    refund = Refund.objects.get(order=order)
+    refund_mark_sent(
+        refund_id=refund.pk, method="BCA 5550001111 a.n. Wulan Paramitha", reference="TRX-0001", actor=None, now=now
+    )
+    return Order.objects.get(pk=order.pk)
+
+
+def _stored(order: Order) -> str:
+    """Every row kept about the order, as text."""
+    rows = [
+        *Order.objects.filter(pk=order.pk).values(),
+        *OrderLine.objects.filter(order=order).values(),
+        *OrderEvent.objects.filter(order=order).values(),
+        *Message.objects.filter(order=order).values(),
+        *Payment.objects.filter(order=order).values(),
+        *Refund.objects.filter(order=order).values(),
+        *BankStatementLine.objects.filter(order=order).values(),
+        *ProductionTallyNote.objects.filter(order_number=order.number).values(),
+    ]
+    return repr(rows).lower()
+
+
+def _forget_with_the_admin_action(seller_client, order):
+    response = seller_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": "delete_personal_data", "_selected_action": [order.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+
+
+def _forget_with_the_purge(seller_client, order):
+    _ended(order, "cancelled", 400)
+    call_command("purge_personal_data", "--days", "365", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("forget", [_forget_with_the_admin_action, _forget_with_the_purge])
+def test_forgetting_a_buyer_clears_every_text_they_wrote_or_that_names_them(
+    seller_client, client, campaign, forget, django_capture_on_commit_callbacks
+):
+    order = _order_full_of_personal_text(campaign)
+    stored, page = _stored(order), client.get(order.get_absolute_url()).content.decode().lower()
+    assert [text for text in PERSONAL if text not in stored] == []  # the test's data is really there
+    for shown in ("wulan paramitha", "0813-7777-2468", "melati putih", "5550001111", "nama pengirim bukan wulan"):
+        assert shown in page
+    events = OrderEvent.objects.filter(order=order).count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        forget(seller_client, order)
+
+    assert [text for text in PERSONAL if text in _stored(order)] == []
+    page = client.get(order.get_absolute_url())
+    assert page.status_code == 200
+    assert [text for text in PERSONAL if text in page.content.decode().lower()] == []
+    # What happened and the money stay.
+    assert OrderEvent.objects.filter(order=order).count() == events
+    refund = Refund.objects.get(order=order)
+    assert (refund.amount_idr, refund.status, refund.reference) == (order.first_transfer_idr, "sent", "TRX-0001")
+    assert Payment.objects.filter(order=order, status="confirmed").get().amount_idr == order.first_transfer_idr
