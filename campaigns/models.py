@@ -1,9 +1,10 @@
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +112,16 @@ class Campaign(models.Model):
     unpaid_expiry_hours = models.PositiveSmallIntegerField(
         _("hours to pay a new order"), default=24, help_text=_("An order not paid within this time expires.")
     )
+    quick_pay_minutes = models.PositiveIntegerField(
+        _("minutes to pay on a small-quota PO"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "On a PO that can sell only a few units (fewer than 50 unless the shop set another limit), an order "
+            "must be paid within this many minutes, never later than the hours to pay a new order, so that unpaid "
+            "orders cannot hold its units. Empty: the shop's default, 120 minutes unless set otherwise."
+        ),
+    )
     postage_mode = models.CharField(_("postage"), max_length=10, choices=PostageMode.choices, default=PostageMode.FREE)
     postage_timing = models.CharField(
         _("postage is paid"),
@@ -142,6 +153,10 @@ class Campaign(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(quota_total__isnull=True) | Q(quota_total__gt=0), name="campaign_quota_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(quick_pay_minutes__isnull=True) | Q(quick_pay_minutes__gt=0),
+                name="campaign_quick_pay_positive",
             ),
             models.CheckConstraint(
                 condition=Q(per_buyer_limit__isnull=True) | Q(per_buyer_limit__gt=0),
@@ -197,6 +212,45 @@ class Campaign(models.Model):
             return None
         return max(self.quota_total - self.units_reserved, 0)
 
+    def units_for_sale(self, known_items: Iterable["CampaignItem"] = ()) -> int | None:
+        """The most units this PO can sell: its own quota, or, without one, its items' quotas added up when
+        every item on sale has one; None when nothing limits it.
+
+        `known_items` are some of its items just read (a checkout's lines): one without a quota answers
+        without reading the others.
+        """
+        if self.quota_total is not None:
+            return self.quota_total
+        if any(item.quota is None for item in known_items):
+            return None
+        quotas = self.items.on_sale().aggregate(units=Sum("quota"), unlimited=Count("pk", filter=Q(quota__isnull=True)))
+        return None if quotas["unlimited"] or quotas["units"] is None else quotas["units"]
+
+    def quick_pay_window(self, known_items: Iterable["CampaignItem"] = ()) -> datetime.timedelta | None:
+        """How soon an order must be paid on a PO with a small quota (fewer units for sale than
+        SMALL_QUOTA_UNITS): its own quick_pay_minutes, or SMALL_QUOTA_PAY_MINUTES; None on any other PO.
+
+        A few unpaid orders would otherwise hold a limited PO's every unit until their deadlines.
+        """
+        minutes = self.quick_pay_minutes or settings.SMALL_QUOTA_PAY_MINUTES
+        if minutes <= 0 or settings.SMALL_QUOTA_UNITS <= 0:
+            return None  # no PO counts as small: nothing to read
+        units = self.units_for_sale(known_items)
+        if units is None or units >= settings.SMALL_QUOTA_UNITS:
+            return None
+        return datetime.timedelta(minutes=minutes)
+
+    def time_to_pay(self, known_items: Iterable["CampaignItem"] = ()) -> datetime.timedelta:
+        """How long a new order has to be paid before it expires: the PO's hours, or less on a small-quota PO
+        (quick_pay_window). The checkout sets the order's deadline from it and shows it before ordering."""
+        hours = datetime.timedelta(hours=self.unpaid_expiry_hours)
+        quick = self.quick_pay_window(known_items)
+        return hours if quick is None else min(hours, quick)
+
+    def minutes_to_pay(self) -> int:
+        """time_to_pay in whole minutes, for the pages that state the rule."""
+        return int(self.time_to_pay().total_seconds()) // 60
+
     def down_payment_for(self, *, total_idr: int, units: int) -> int:
         """The DP for an order of `units` units costing `total_idr`; never above the total."""
         if not self.allows_down_payment:
@@ -231,6 +285,16 @@ class Campaign(models.Model):
             errors["postage_timing"] = _("Postage with the balance needs a PO that takes a DP.")
         if self.unpaid_expiry_hours == 0:
             errors["unpaid_expiry_hours"] = _("Give buyers at least one hour to pay.")
+        elif self.quick_pay_minutes == 0:
+            errors["quick_pay_minutes"] = _("Give buyers at least one minute to pay, or leave it empty.")
+        elif (
+            self.quick_pay_minutes
+            and self.unpaid_expiry_hours
+            and self.quick_pay_minutes > self.unpaid_expiry_hours * 60
+        ):
+            errors["quick_pay_minutes"] = _(
+                "The time to pay on a small-quota PO is at most the hours to pay a new order."
+            )
         if errors:
             raise ValidationError(errors)
 

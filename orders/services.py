@@ -5,9 +5,10 @@ The checkout (quoting, placing, the kode unik, the reservation) is orders/checko
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -119,13 +120,32 @@ def _units_release(order: Order) -> None:
     Campaign.objects.filter(pk=order.campaign_id).update(units_reserved=F("units_reserved") - order.units)
 
 
+# Why an order expires although its buyer sent a payment: the floor that holds the payments knows (it decides
+# which waiting payment keeps an order from expiring, and clears payment_awaiting_since when none does).
+# Each explainer takes the orders about to expire (a query) and gives {order id: reason} for some of them.
+ExpiryExplainer = Callable[[QuerySet], dict[int, SystemReason]]
+_EXPIRY_EXPLAINERS: dict[str, ExpiryExplainer] = {}
+NOT_PAID_BY_THE_DEADLINE = gettext_noop("Not paid by the deadline.")
+
+
+def order_expiry_explainer(function: ExpiryExplainer) -> ExpiryExplainer:
+    """Register `function(orders) -> {order id: reason}`, read by order_expire_overdue for the event's reason;
+    an order it says nothing of expires "Not paid by the deadline."."""
+    _EXPIRY_EXPLAINERS[f"{function.__module__}.{function.__qualname__}"] = function
+    return function
+
+
 def order_expire_overdue(*, now: datetime.datetime) -> int:
-    """Expire every unpaid order past its deadline; safe to run twice or at once."""
-    due = list(
-        Order.objects.filter(
-            status=Status.PENDING_PAYMENT, payment_deadline__lte=now, payment_awaiting_since__isnull=True
-        ).values_list("pk", "campaign_id")
+    """Expire every unpaid order past its deadline that no waiting payment holds (payment_awaiting_since);
+    safe to run twice or at once."""
+    overdue = Order.objects.filter(
+        status=Status.PENDING_PAYMENT, payment_deadline__lte=now, payment_awaiting_since__isnull=True
     )
+    due = list(overdue.values_list("pk", "campaign_id"))
+    reasons: dict[int, SystemReason] = {}
+    if due:
+        for explain in _EXPIRY_EXPLAINERS.values():
+            reasons.update(explain(overdue))
     expired = 0
     for order_id, campaign_id in due:
         with transaction.atomic():
@@ -142,7 +162,7 @@ def order_expire_overdue(*, now: datetime.datetime) -> int:
                 to_status=Status.EXPIRED,
                 now=now,
                 actor_label=SYSTEM,
-                reason=system_reason(gettext_noop("Not paid by the deadline.")),
+                reason=reasons.get(order_id) or system_reason(NOT_PAID_BY_THE_DEADLINE),
             )
             message_queue(kind="order_expired", key=f"order:{order.pk}:expired", order=order, now=now)
             expired += 1
@@ -185,17 +205,26 @@ def order_payment_awaiting(*, order: Order, now: datetime.datetime) -> None:
 
 
 def order_payment_decided(*, order: Order, still_awaiting: bool, rejected: bool, now: datetime.datetime) -> None:
-    """The seller decided on a payment. Call with the order locked.
+    """A payment was sent or decided: record whether one still holds the order from expiring (`still_awaiting`,
+    payments' rule). Call with the order locked.
 
     After a rejection the buyer gets at least REJECTED_PAYMENT_GRACE to send
-    a correct payment before the order can expire.
+    a correct payment before the order can expire; on a small-quota PO, only
+    its short time to pay (Campaign.quick_pay_window), or rejected proofs
+    would hold its few units a day at a time.
     """
     fields = []
-    if not still_awaiting and order.payment_awaiting_since is not None:
+    if still_awaiting and order.payment_awaiting_since is None:
+        order.payment_awaiting_since = now
+        fields.append("payment_awaiting_since")
+    elif not still_awaiting and order.payment_awaiting_since is not None:
         order.payment_awaiting_since = None
         fields.append("payment_awaiting_since")
-    if rejected and order.status == Status.PENDING_PAYMENT and order.payment_deadline < now + REJECTED_PAYMENT_GRACE:
-        order.payment_deadline = now + REJECTED_PAYMENT_GRACE
-        fields.append("payment_deadline")
+    if rejected and order.status == Status.PENDING_PAYMENT:
+        quick = order.campaign.quick_pay_window()
+        grace = REJECTED_PAYMENT_GRACE if quick is None else min(REJECTED_PAYMENT_GRACE, quick)
+        if order.payment_deadline < now + grace:
+            order.payment_deadline = now + grace
+            fields.append("payment_deadline")
     if fields:
         order.save(update_fields=fields)

@@ -7,4 +7,5 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self):
-        from . import notifications  # noqa: F401, PLC0415 - registers the payment messages with the outbox
+        # Registers the payment messages with the outbox, and why an order with a payment sent expires.
+        from . import notifications, services  # noqa: F401, PLC0415

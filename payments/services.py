@@ -3,24 +3,34 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from campaigns.models import Campaign
+from catalog.money import format_rupiah
 from orders.exceptions import IllegalOrderTransition, OrderError
 from orders.locks import rows_lock
 from orders.models import Order
 from orders.outbox import message_queue
-from orders.services import order_payment_awaiting, order_payment_decided, order_transition, system_reason
+from orders.services import (
+    SystemReason,
+    order_expiry_explainer,
+    order_payment_awaiting,
+    order_payment_decided,
+    order_transition,
+    system_reason,
+)
 
 from .exceptions import PaymentAlreadyDecided, PaymentNotAccepted
-from .ledger import order_ledger
+from .ledger import amount_due_now, order_ledger
 from .models import Payment, Refund
 from .proof_reuse import proof_reuse_flag, proof_reused_by
 from .proofs import proof_clean
 from .refunds import refund_held, refunds_create
 from .seller import seller_proof_waiting_queue
+from .statements.matching import not_in_statements_note, transfer_missing_from_statements
 
 logger = logging.getLogger(__name__)
 OrderStatus = Order.Status
@@ -122,6 +132,8 @@ def payment_submit(
         submitted_at=now,
     )
     reused = proof_reused_by(order_id=order.pk, sha256=proof.sha256, phash=proof.phash, now=now)
+    # A transfer on days the imported statements already cover is judged now, not at the next import.
+    missing = transfer_missing_from_statements(amount_idr=amount_idr, paid_on=paid_on, order_id=order.pk)
     # The file is written before the lock, and removed again if the payment is not recorded.
     _proof_store(payment, proof.file)
     try:
@@ -145,7 +157,13 @@ def payment_submit(
             payment.save()
             if reused is not None:
                 proof_reuse_flag(payment=payment, other=reused)
-            order_payment_awaiting(order=order, now=now)
+            if missing:
+                payment.proof_flag = Payment.ProofFlag.NOT_IN_STATEMENT
+                payment.proof_flag_note = not_in_statements_note(paid_on)
+                payment.save(update_fields=["proof_flag", "proof_flag_note"])
+            # A proof for less than is due, or one the statements disprove, is kept for the seller but holds
+            # nothing (payment_hold_refusal): the deadline stands.
+            order_payment_decided(order=order, still_awaiting=order_still_awaiting(order), rejected=False, now=now)
             seller_proof_waiting_queue(payment=payment, now=now)
     except Exception:
         payment.proof.delete(save=False)
@@ -211,16 +229,72 @@ def payment_confirm(*, payment_id: int, actor=None, now: datetime.datetime, acto
     return payment
 
 
-def order_still_awaiting(order: Order) -> bool:
-    """Whether expiry must leave the order alone: a payment waits, or it already holds money.
+# Why an order expired although its buyer sent a payment (the event's reason, in the reader's language).
+PROOF_BELOW_DUE = gettext_noop(
+    "Not paid by the deadline: the transfer proof sent is for %(amount)s, less than the %(due)s due."
+)
+PROOF_NOT_IN_STATEMENTS = gettext_noop(
+    "Not paid by the deadline: the bank statements covering %(day)s show no credit of %(amount)s."
+)
+PAYMENT_NOT_CONFIRMED_IN_TIME = gettext_noop(
+    "Not paid by the deadline: the payment sent was not confirmed within %(hours)d hours."
+)
 
-    A proof the bank statement disproves keeps nothing alive.
+
+def payment_hold_refusal(payment: Payment, *, due_idr: int) -> SystemReason | None:
+    """Why a payment waiting for the seller does not keep its unpaid order from expiring; None when it does.
+
+    The one rule of what holds an order, read by order_still_awaiting and, for the event's reason, by
+    orders_expiry_explain. A gateway's pending payment holds it. A transfer proof holds it only while it is
+    plausible: for at least what the order owes now (`due_idr`, amount_due_now: the first transfer with its
+    kode unik, or the balance), and not disproved by the bank statements covering its date (flagged by
+    proofs_check_against_statements, or when it is sent). Either way the proof stays for the seller.
     """
-    waiting = order.payments.filter(status=Payment.Status.PENDING)
-    if waiting.exclude(proof_flag=Payment.ProofFlag.NOT_IN_STATEMENT).exists():
+    if payment.method != Payment.Method.BANK_TRANSFER:
+        return None
+    if payment.proof_flag == Payment.ProofFlag.NOT_IN_STATEMENT:
+        day = payment.paid_on.strftime("%d-%m-%Y") if payment.paid_on else ""
+        return system_reason(PROOF_NOT_IN_STATEMENTS, day=day, amount=format_rupiah(payment.amount_idr))
+    if payment.amount_idr < due_idr:
+        return system_reason(PROOF_BELOW_DUE, amount=format_rupiah(payment.amount_idr), due=format_rupiah(due_idr))
+    return None
+
+
+def _waiting_refusals(order: Order) -> list[SystemReason | None]:
+    """payment_hold_refusal of each payment waiting for the seller (prefetched payments and refunds are used)."""
+    due = amount_due_now(order, order_ledger(order))
+    return [
+        payment_hold_refusal(payment, due_idr=due)
+        for payment in order.payments.all()
+        if payment.status == Payment.Status.PENDING
+    ]
+
+
+def order_still_awaiting(order: Order) -> bool:
+    """Whether expiry must leave the order alone: a waiting payment holds it (payment_hold_refusal), or it
+    already holds money."""
+    if any(refusal is None for refusal in _waiting_refusals(order)):
         return True
     # A partly paid order is not expired: the seller decides, and a cancellation refunds it.
     return order.status == OrderStatus.PENDING_PAYMENT and order_ledger(order).held_idr > 0
+
+
+@order_expiry_explainer
+def orders_expiry_explain(orders: QuerySet) -> dict[int, SystemReason]:
+    """Why each of `orders` (about to expire) that a payment was sent for expires all the same: every waiting
+    payment's payment_hold_refusal, or else no one confirmed it within PROOF_HOLD_HOURS
+    (payments_stale_proofs_release). Three queries, however many orders."""
+    sent = Order.objects.filter(
+        pk__in=Payment.objects.filter(order__in=orders, status=Payment.Status.PENDING).values("order_id")
+    ).prefetch_related("payments", "refunds")
+    reasons = {}
+    for order in sent:
+        refusals = _waiting_refusals(order)
+        if refusals and all(refusal is not None for refusal in refusals):
+            reasons[order.pk] = refusals[-1]
+        else:
+            reasons[order.pk] = system_reason(PAYMENT_NOT_CONFIRMED_IN_TIME, hours=settings.PROOF_HOLD_HOURS)
+    return reasons
 
 
 def payment_reject(*, payment_id: int, reason: str, actor=None, now: datetime.datetime) -> Payment:

@@ -48,7 +48,9 @@ def campaign_close_due(*, now: datetime.datetime) -> int:
             return False
         if (
             campaign.minimum_goal_units
-            and Payment.objects.filter(order__campaign=campaign, status=Payment.Status.PENDING).exists()
+            and Payment.objects.filter(
+                order__campaign=campaign, order__status__in=Order.PAYABLE_STATUSES, status=Payment.Status.PENDING
+            ).exists()
         ):
             # The goal counts paid units: decide once the seller has checked every payment sent.
             return False

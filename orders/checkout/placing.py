@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.postage import NoPostageToProvince, PostageQuote, postage_quote
@@ -115,6 +116,8 @@ def order_place(
             quote=quote,
             unique_code=code,
             order_id=order_id,
+            # A small-quota PO gives less time to pay (campaigns' time_to_pay); the lines' quotas may spare its read.
+            time_to_pay=campaign.time_to_pay(catalog.values()),
             language=language,
             client_key=client_key,
             now=now,
@@ -168,6 +171,7 @@ def _order_build(
     quote: Quote,
     unique_code: int,
     order_id: int | None,
+    time_to_pay: datetime.timedelta,
     language: str,
     client_key: str,
     now: datetime.datetime,
@@ -198,7 +202,7 @@ def _order_build(
         first_payment_idr=first_payment,
         unique_code=unique_code,
         first_transfer_idr=first_payment + unique_code,
-        payment_deadline=now + datetime.timedelta(hours=campaign.unpaid_expiry_hours),
+        payment_deadline=now + time_to_pay,
         balance_due_date=campaign.balance_due_date if first_payment < quote.total_idr else None,
         terms_accepted_at=now,
         language=language,
@@ -266,7 +270,11 @@ def _order_place_locked(
         )
         if unpaid >= settings.UNPAID_ORDERS_PER_CLIENT:
             raise InvalidOrder(
-                _("You already have %(count)d unpaid orders in this PO: pay or cancel one before ordering again.")
+                ngettext(
+                    "You already have %(count)d unpaid order in this PO: pay or cancel it before ordering again.",
+                    "You already have %(count)d unpaid orders in this PO: pay or cancel one before ordering again.",
+                    unpaid,
+                )
                 % {"count": unpaid}
             )
     buyer_limit_check(campaign=campaign, phone=order.phone, email=order.email, units=order.units, leaving_out=order.pk)

@@ -2,6 +2,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import IntegrityError, connection
 
@@ -21,6 +22,7 @@ def campaign():
     campaign = campaign_with_products(
         products=1, options={"Ukuran": ["S", "M"]}, dp_percent=50, unpaid_expiry_hours=24, quota_total=30
     )
+    # Thirty units is a small PO: its orders are paid within SMALL_QUOTA_PAY_MINUTES (test_quota_hoarding.py).
     CampaignItem.objects.filter(campaign=campaign).update(price_idr=150_000, quota=10)
     return campaign
 
@@ -39,10 +41,10 @@ def test_a_dp_order_reserves_units_and_states_what_to_pay(campaign, django_captu
     assert re.fullmatch(r"PO-\d{4}-\d{5}", order.number)
     assert order.status == Order.Status.PENDING_PAYMENT
     assert (order.units, order.total_idr, order.first_payment_idr) == (3, 450_000, 225_000)
-    assert order.balance_idr == 225_000 - order.unique_code  # the kode unik counts as paid
+    assert order.balance_idr == 225_000  # the kode unik rides on the first transfer, not on the balance
     assert 1 <= order.unique_code <= 999
     assert order.first_transfer_idr == 225_000 + order.unique_code
-    assert order.payment_deadline == now + datetime.timedelta(hours=24)
+    assert order.payment_deadline == now + datetime.timedelta(minutes=settings.SMALL_QUOTA_PAY_MINUTES)
     assert order.balance_due_date == campaign.balance_due_date
     assert order.phone == "+6281234567890"
     assert [(line.quantity, line.unit_price_idr, line.line_total_idr) for line in order.lines.all()] == [
@@ -235,7 +237,7 @@ def test_the_fixed_dp_is_per_unit(campaign):
     small, _ = _items(campaign)
     campaign.refresh_from_db()
     order = place_order(campaign, [(small, 3)], plan="dp")
-    assert (order.first_payment_idr, order.balance_idr) == (150_000, 300_000 - order.unique_code)
+    assert (order.first_payment_idr, order.balance_idr) == (150_000, 300_000)
 
 
 def test_a_number_is_parsed_once_whether_typed_or_already_normalised(monkeypatch):

@@ -18,6 +18,7 @@ ORDER_TERMS = (
     "dp_fixed_per_unit_idr",
     "balance_due_date",
     "unpaid_expiry_hours",
+    "quick_pay_minutes",
     "postage_mode",
     "postage_timing",
     "per_buyer_limit",
