@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from orders.checkout.quoting import order_balance_idr
 from orders.forms import CancelForm
 from orders.models import Order
 from orders.selectors import bank_account_list_active
@@ -30,6 +31,7 @@ from .services import order_delay_respond, order_receipt_confirm
 
 def _order_page(request, order: Order, *, payment_form=None, status=200):
     ledger = order_ledger(order)
+    payments = list(order.payments.all())
     updates = list(order.campaign.updates.all())
     delay = order_latest_delay(order, updates)
     delay_answer = DelayResponse.objects.filter(order=order, update=delay).first() if delay else None
@@ -41,18 +43,21 @@ def _order_page(request, order: Order, *, payment_form=None, status=200):
         "lines": list(order.lines.all()),
         "events": list(order.events.all()),
         "updates": updates,
-        "payments": list(order.payments.all()),
+        "payments": payments,
         "refunds": list(order.refunds.all()),
         "ledger": ledger,
         "due_now": amount_due_now(order, ledger),
+        "balance_idr": order_balance_idr(order),
         "bank_accounts": bank_account_list_active(),
         "payment_form": payment_form or PaymentSubmitForm(),
         "cancel_form": CancelForm(),
         "gateway_enabled": gateway_get() is not None,
+        # A transfer the buyer told the seller about, not checked yet: the page (and its status badge) says
+        # it is with the seller instead of asking for the payment again.
         "proof_waiting": next(
             (
                 payment
-                for payment in order.payments.all()
+                for payment in payments
                 if payment.status == Payment.Status.PENDING and payment.method == Payment.Method.BANK_TRANSFER
             ),
             None,

@@ -170,8 +170,9 @@ class Order(models.Model):
 
     @property
     def balance_idr(self) -> int:
-        """What is left after the first transfer: the kode unik counts as paid and comes off the balance."""
-        return max(self.total_idr - self.first_transfer_idr, 0)
+        """What is left after the first payment: the balance the checkout promised (orders/checkout/quoting.py,
+        balance_left_idr). The kode unik is a surcharge on the first transfer, not part of the total."""
+        return max(self.total_idr - self.first_payment_idr, 0)
 
     @property
     def goods_total_idr(self) -> int:
@@ -329,8 +330,9 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = _("message")
-        verbose_name_plural = _("messages")
+        # Not "messages": in Indonesian that reads "Pesan", right above the orders ("Pesanan") in the menu.
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_status_due")]
         constraints = [models.UniqueConstraint(fields=["key"], name="message_key_unique")]
 

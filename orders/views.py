@@ -19,6 +19,7 @@ from catalog.page_cache import cached_data, page_cached, page_key, page_render, 
 from preorder_shop.client import client_key, throttle
 
 from .checkout import BuyerDetails, LineRequest, order_place, order_quote, order_weight_grams
+from .checkout.quoting import order_balance_idr
 from .exceptions import OrderError, QuotaExceeded
 from .forms import NOTE_PREFIX, CheckoutForm, OrderLookupForm, quantities_from
 from .models import Order
@@ -198,6 +199,7 @@ def _checkout_context(campaign: Campaign, lines: list[CheckoutLine], form, now) 
     weight = order_weight_grams((line.item, line.quantity) for line in lines)
     postage_by_province = postage_table(campaign=campaign, weight_grams=weight)
     charges_postage = _charges_postage(campaign)
+    time_to_pay = campaign.time_to_pay(line.item for line in lines)
     province = form.data.get("province", "") if form.is_bound else ""
     postage = None
     if not charges_postage or postage_by_province.get(province) is not None:
@@ -233,7 +235,13 @@ def _checkout_context(campaign: Campaign, lines: list[CheckoutLine], form, now) 
         "lines": lines,
         "quote": quote,
         "form": form,
-        "pay_by": now + datetime.timedelta(hours=campaign.unpaid_expiry_hours),
+        # A small-quota PO gives less time to pay (campaigns' time_to_pay), as the order will say.
+        "pay_by": now + time_to_pay,
+        "quick_pay_minutes": (
+            int(time_to_pay.total_seconds()) // 60
+            if time_to_pay < datetime.timedelta(hours=campaign.unpaid_expiry_hours)
+            else None
+        ),
     }
 
 
@@ -244,6 +252,7 @@ def _order_context(order: Order) -> dict:
         "events": list(order.events.all()),
         "updates": list(order.campaign.updates.all()),
         "bank_accounts": bank_account_list_active(),
+        "balance_idr": order_balance_idr(order),
     }
 
 
@@ -263,9 +272,13 @@ def order_lookup(request):
         return render(request, "orders/order_lookup.html", {"form": OrderLookupForm()}, status=429)
     if request.method == "POST" and form.is_valid():
         order_lookup_send_link(number=form.cleaned_data["number"], contact=form.cleaned_data["contact"])
+        # Said alike whether or not an order matched, so nobody learns which orders exist or how to reach them.
         messages.success(
             request,
-            _("If the number and contact match an order, its link is on its way to the order's e-mail."),
+            _(
+                "If the number and contact match an order, we send its link: to the order's e-mail, or, for an "
+                "order without an e-mail, the seller sends it to its WhatsApp number."
+            ),
         )
         return redirect("orders:lookup")
     shop_whatsapp = settings.SHOP_WHATSAPP.lstrip("+")

@@ -2,13 +2,19 @@
 
 from dataclasses import dataclass
 
+from django.db.models import BigIntegerField, Case, F, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils.translation import gettext as _
 
+from orders.checkout.quoting import balance_left_idr
 from orders.models import Order
 
 from .models import Payment, Refund
 
 OrderStatus = Order.Status
+# What a payment is for when the order asks for its first payment (the transfer that carries the kode unik).
+FIRST_PAYMENT_KINDS = (Payment.Kind.DOWN_PAYMENT, Payment.Kind.FULL)
+MONEY = BigIntegerField()
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class OrderLedger:
     refunded_idr: int  # refunds sent
     refund_due_idr: int  # refunds recorded, not yet sent
     goodwill_idr: int = 0  # refunds the seller chose to give on a live order
+    first_paid_idr: int = 0  # confirmed payments made as the first payment (DP or full), kode unik included
 
     @property
     def held_idr(self) -> int:
@@ -30,18 +37,31 @@ class OrderLedger:
         return self.paid_idr - self.refunded_idr - self.refund_due_idr
 
     @property
+    def unique_code_paid_idr(self) -> int:
+        """The kode unik the first payment carried: transferred, so counted in what is paid and held, but a
+        surcharge that names the transfer rather than a payment towards the total. A first payment without it
+        (online, or a transfer that left it out) carries none."""
+        return min(max(self.first_paid_idr - self.first_payment_idr, 0), self.unique_code)
+
+    @property
+    def towards_total_idr(self) -> int:
+        """What the shop keeps that pays the goods and postage."""
+        return self.held_idr - self.unique_code_paid_idr
+
+    @property
     def due_idr(self) -> int:
-        return max(self.total_idr - self.held_idr, 0)
+        """The balance still to pay: the figure promised at checkout, once the DP is in."""
+        return balance_left_idr(total_idr=self.total_idr, paid_towards_total_idr=self.towards_total_idr)
 
     @property
     def held_for_status_idr(self) -> int:
-        """What counts towards the order's status: a goodwill refund does not undo a payment."""
-        return self.held_idr + self.goodwill_idr
+        """What counts towards the order's status: the kode unik pays no part of the total, and a goodwill
+        refund does not undo a payment."""
+        return self.towards_total_idr + self.goodwill_idr
 
     @property
     def overpaid_idr(self) -> int:
-        # The kode unik rides on the first transfer; only more than that is an over-payment.
-        return max(self.held_idr - self.total_idr - self.unique_code, 0)
+        return max(self.towards_total_idr - self.total_idr, 0)
 
 
 def order_ledger(order: Order) -> OrderLedger:
@@ -57,6 +77,11 @@ def order_ledger(order: Order) -> OrderLedger:
         refunded_idr=sum(refund.amount_idr for refund in refunds if refund.status == Refund.Status.SENT),
         refund_due_idr=sum(refund.amount_idr for refund in refunds if refund.status == Refund.Status.DUE),
         goodwill_idr=sum(refund.amount_idr for refund in refunds if refund.reason == Refund.Reason.SELLER_DECISION),
+        first_paid_idr=sum(
+            payment.amount_idr
+            for payment in payments
+            if payment.status == Payment.Status.CONFIRMED and payment.kind in FIRST_PAYMENT_KINDS
+        ),
     )
 
 
@@ -83,3 +108,40 @@ def amount_due_now(order: Order, ledger: OrderLedger) -> int:
     if order.status == OrderStatus.DP_PAID:
         return ledger.due_idr
     return 0
+
+
+def _sum_of(model, **filters):
+    rows = model.objects.filter(order=OuterRef("pk"), **filters).values("order").annotate(total=Sum("amount_idr"))
+    return Coalesce(Subquery(rows.values("total")), Value(0), output_field=MONEY)
+
+
+def orders_with_amount_due_now(orders: QuerySet) -> QuerySet:
+    """`orders` with `held_idr` and `due_now_idr`, amount_due_now done by the database for reading many orders
+    at once (a bank statement's open amounts): the same rule as the ledger above, in SQL."""
+    confirmed = Payment.Status.CONFIRMED
+    orders = orders.annotate(
+        held_idr=_sum_of(Payment, status=confirmed) - _sum_of(Refund),
+        first_paid_idr=_sum_of(Payment, status=confirmed, kind__in=FIRST_PAYMENT_KINDS),
+    ).annotate(
+        unique_code_paid_idr=Least(
+            Greatest(F("first_paid_idr") - F("first_payment_idr"), Value(0), output_field=MONEY),
+            F("unique_code"),
+            output_field=MONEY,
+        )
+    )
+    return orders.annotate(
+        due_now_idr=Case(
+            When(
+                status=OrderStatus.PENDING_PAYMENT,
+                then=Greatest(F("first_transfer_idr") - F("held_idr"), Value(0), output_field=MONEY),
+            ),
+            When(
+                status=OrderStatus.DP_PAID,
+                then=Greatest(
+                    F("total_idr") - (F("held_idr") - F("unique_code_paid_idr")), Value(0), output_field=MONEY
+                ),
+            ),
+            default=Value(0),
+            output_field=MONEY,
+        )
+    )

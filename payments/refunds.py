@@ -57,7 +57,8 @@ def refund_record(*, order: Order, amount_idr: int, reason: str, note: str, acto
     with transaction.atomic():
         order = rows_lock(order_ids=[order.pk], with_campaigns=False).order
         ledger = order_ledger(order)
-        if reason == Refund.Reason.OVERPAYMENT and amount_idr > max(ledger.held_idr - order.total_idr, 0):
+        # The kode unik is no overpayment: refunding it would leave the order owing it (payments/ledger.py).
+        if reason == Refund.Reason.OVERPAYMENT and amount_idr > ledger.overpaid_idr:
             raise PaymentNotAccepted(
                 _("This order has no over-payment of that size; record it as the seller's decision instead.")
             )

@@ -7,6 +7,7 @@ from campaigns.models import Campaign
 from orders.models import Order
 from orders.selectors import order_queryset_for_buyer
 
+from .ledger import orders_with_amount_due_now
 from .models import Payment, Refund
 
 
@@ -46,25 +47,21 @@ def campaign_money(*, campaign: Campaign) -> CampaignMoney:
             "amount_idr", filter=Q(status=Payment.Status.CONFIRMED) & ~Q(kind=Payment.Kind.DOWN_PAYMENT), default=0
         ),
         awaiting=Sum("amount_idr", filter=Q(status=Payment.Status.PENDING), default=0),
-        dp_orders_paid=Sum(
-            "amount_idr", filter=Q(status=Payment.Status.CONFIRMED, order__status=Order.Status.DP_PAID), default=0
-        ),
     )
     refunds = Refund.objects.filter(order__campaign=campaign).aggregate(
         due=Sum("amount_idr", filter=Q(status=Refund.Status.DUE), default=0),
         sent=Sum("amount_idr", filter=Q(status=Refund.Status.SENT), default=0),
-        dp_orders=Sum("amount_idr", filter=Q(order__status=Order.Status.DP_PAID), default=0),
     )
     orders = Order.objects.filter(campaign=campaign).aggregate(
-        dp_total=Sum("total_idr", filter=Q(status=Order.Status.DP_PAID), default=0),
         dp_count=Count("pk", filter=Q(status=Order.Status.DP_PAID)),
         full_count=Count("pk", filter=Q(status__in=Order.PAID_IN_FULL_STATUSES)),
     )
-    held_by_dp_orders = payments["dp_orders_paid"] - refunds["dp_orders"]
+    # What DP-paid orders still owe, each as its ledger says (the kode unik pays no part of a balance).
+    outstanding = orders_with_amount_due_now(Order.objects.filter(campaign=campaign, status=Order.Status.DP_PAID))
     return CampaignMoney(
         down_payments_idr=payments["down"],
         full_and_balance_idr=payments["rest"],
-        balance_outstanding_idr=max(orders["dp_total"] - held_by_dp_orders, 0),
+        balance_outstanding_idr=outstanding.aggregate(total=Sum("due_now_idr", default=0))["total"],
         awaiting_idr=payments["awaiting"],
         refunds_due_idr=refunds["due"],
         refunds_sent_idr=refunds["sent"],

@@ -28,7 +28,9 @@ class Quote:
 
     @property
     def balance_idr(self) -> int | None:
-        return None if self.down_payment_idr is None else self.total_idr - self.down_payment_idr
+        if self.down_payment_idr is None:
+            return None
+        return balance_left_idr(total_idr=self.total_idr, paid_towards_total_idr=self.down_payment_idr)
 
     @property
     def postage_later_idr(self) -> int:
@@ -38,6 +40,23 @@ class Quote:
         if payment_plan == Order.PaymentPlan.DOWN_PAYMENT:
             return self.down_payment_idr
         return self.total_idr - self.postage_later_idr
+
+
+def balance_left_idr(*, total_idr: int, paid_towards_total_idr: int) -> int:
+    """The balance (pelunasan): what is left of the total after what was paid towards it.
+
+    The one rule behind every balance the buyer reads: the checkout's quote (after the DP), the order's pages
+    (after its first payment) and the ledger (after what the order holds, payments/ledger.py). The kode unik
+    is not a payment towards the total: it is a surcharge on the first transfer that lets the seller tell it
+    apart, drawn only when the order is placed. So the balance promised before ordering is the one asked for
+    after the DP, and the ledger still records every rupiah transferred.
+    """
+    return max(total_idr - paid_towards_total_idr, 0)
+
+
+def order_balance_idr(order: Order) -> int:
+    """The balance an order plans for once its first payment (without the kode unik) is in."""
+    return balance_left_idr(total_idr=order.total_idr, paid_towards_total_idr=order.first_payment_idr)
 
 
 def order_quote(

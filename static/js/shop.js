@@ -33,18 +33,68 @@
       : "";
   }
 
-  function copy(text, button) {
+  // Copy buttons: the button says it copied for a moment and a polite live region says what was copied.
+  // Where the browser refuses the clipboard, the text is selected and the buyer is told to press and hold it.
+  var COPIED_FOR_MS = 2500;
+
+  function announce(status, text) {
+    if (!status) { return; }
+    // Emptied first and filled a moment later, so that the same words said twice are read twice.
+    status.textContent = "";
+    setTimeout(function () { status.textContent = text; }, 100);
+  }
+
+  function showCopied(button) {
+    var label = button.getAttribute("data-copied-label") || button.getAttribute("data-copied-text");
+    if (!label) { return; }
+    if (!button.hasAttribute("data-label")) { button.setAttribute("data-label", button.textContent); }
+    button.textContent = label;
+    button.setAttribute("data-copied", "");
+    clearTimeout(button.copiedTimer);
+    button.copiedTimer = setTimeout(function () {
+      button.textContent = button.getAttribute("data-label");
+      button.removeAttribute("data-copied");
+    }, COPIED_FOR_MS);
+  }
+
+  function selectText(element) {
+    if (!element) { return; }
+    if (typeof element.select === "function") {
+      element.focus();
+      element.select();
+      return;
+    }
+    var range = document.createRange();
+    range.selectNodeContents(element);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  function copy(text, button, source) {
     var section = button.closest("section");
     var status = (section && section.querySelector("[data-copy-status]")) || document.querySelector("[data-copy-status]");
-    var done = function () { if (status) { status.textContent = button.getAttribute("data-copied-text"); } };
+    var done = function () {
+      showCopied(button);
+      announce(status, button.getAttribute("data-copied-text"));
+    };
+    var refused = function () {
+      selectText(source);
+      announce(status, button.getAttribute("data-failed-text"));
+    };
     var fallback = function () {
       var area = document.createElement("textarea");
       area.value = text;
+      area.setAttribute("readonly", "");
+      area.style.position = "fixed";
+      area.style.opacity = "0";
       document.body.appendChild(area);
       area.select();
-      var copied = document.execCommand("copy");
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
       area.remove();
-      if (copied) { done(); } else if (status) { status.textContent = button.getAttribute("data-failed-text"); }
+      button.focus();
+      if (copied) { done(); } else { refused(); }
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, fallback);
@@ -77,8 +127,9 @@
       }
       var button = event.target.closest("[data-copy], [data-copy-from]");
       if (!button) { return; }
-      var source = button.getAttribute("data-copy-from");
-      copy(source ? document.getElementById(source).value : button.getAttribute("data-copy"), button);
+      var from = button.getAttribute("data-copy-from");
+      var source = document.getElementById(from || button.getAttribute("data-copy-select"));
+      copy(from ? source.value : button.getAttribute("data-copy"), button, source);
     });
   });
 

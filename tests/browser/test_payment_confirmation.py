@@ -59,6 +59,6 @@ def test_buyer_uploads_a_proof_seller_confirms_buyer_sees_dp_paid_and_the_balanc
     order.refresh_from_db()
     assert order.status == Order.Status.DP_PAID
     expect(phone.locator("[data-order-status]")).to_have_text("DP sudah dibayar")
-    balance = 600_000 - order.first_transfer_idr
+    balance = 600_000 - order.first_payment_idr  # the kode unik pays no part of the balance
     expect(phone.locator("[data-balance-amount]")).to_have_text(f"Rp{balance:,}".replace(",", "."))
     expect(phone.locator("[data-payment-status='confirmed']")).to_be_visible()

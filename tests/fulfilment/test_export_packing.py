@@ -213,7 +213,7 @@ def test_packing_list_csv_is_a_row_per_line_with_the_order_note(placed):
     full, dp, dp_then_balance = (by_order[order.number] for order in paid)
     dp_order = placed["dp"].order
     assert dp_order.status == Order.Status.DP_PAID
-    due = dp_order.total_idr - dp_order.first_payment_idr - dp_order.unique_code  # the kode unik counts as paid
+    due = dp_order.total_idr - dp_order.first_payment_idr  # the kode unik pays no part of the balance
     assert {(line[10], line[11]) for line in dp} == {("Balance outstanding", str(due))}
     assert {(line[10], line[11]) for line in full} == {("Paid in full", "0")}
     assert {(line[10], line[11]) for line in dp_then_balance} == {("Paid in full", "0")}

@@ -82,7 +82,7 @@ def test_flat_postage_by_province_is_in_the_total_the_first_payment_and_the_ledg
     order = _pay(order, order.first_transfer_idr)
     assert order.status == Status.DP_PAID
     due = order_ledger(order).due_idr
-    assert due == 225_000 - order.first_transfer_idr
+    assert due == 225_000 - order.first_payment_idr
     order = _pay(order, due)
     assert order.status == Status.PAID and order_ledger(order).due_idr == 0
     _ledger_clean()  # exits 1 (raises SystemExit) on any disagreement
@@ -145,7 +145,7 @@ def test_postage_with_the_balance_is_an_estimate_until_the_seller_weighs():
     order_postage_set(order=order, postage_idr=31_000, actor=None, now=timezone.now())
     order = order_fresh(order)
     assert (order.postage_idr, order.total_idr, order.postage_final) == (31_000, 231_000, True)
-    assert order_ledger(order).due_idr == 231_000 - order.first_transfer_idr
+    assert order_ledger(order).due_idr == 231_000 - order.first_payment_idr
     assert Message.objects.filter(order=order, kind="postage_set").count() == 1
     order = _pay(order, order_ledger(order).due_idr)
     assert order.status == Status.PAID

@@ -43,7 +43,7 @@ def test_the_balance_reads_the_same_from_the_thank_you_page_to_the_page_after_th
         response = client.post(reverse("orders:checkout", args=[campaign.slug]), checkout_form([(small, 2)]))
     order = Order.objects.get()
     balance = rupiah(order.balance_idr)
-    assert order.balance_idr == 1_075_000 - order.first_transfer_idr
+    assert order.balance_idr == 1_075_000 - order.first_payment_idr
     assert balance in client.get(response.url).content.decode()  # the thank-you page
     assert balance in mail.outbox[-1].body  # the "how to pay" e-mail
     assert balance in client.get(order.get_absolute_url()).content.decode()

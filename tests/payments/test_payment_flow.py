@@ -40,7 +40,7 @@ def test_dp_then_balance_end_to_end(client, campaign, eager_tasks, django_captur
     assert order.status == Status.DP_PAID
     ledger = order_ledger(order)
     assert ledger.paid_idr == 300_000 + order.unique_code
-    assert ledger.due_idr == 300_000 - order.unique_code  # the kode unik counts as paid
+    assert ledger.due_idr == 300_000  # the kode unik is paid, but pays no part of the balance
 
     html = client.get(order.get_absolute_url()).content.decode()
     assert f"Rp{ledger.due_idr:,}".replace(",", ".") in html
@@ -290,7 +290,7 @@ def test_a_refund_after_dp_and_balance_is_recorded_against_both_payments(campaig
 
     refunds = {refund.payment_id: refund.amount_idr for refund in order_fresh(order).refunds.all()}
     assert refunds == {dp.pk: dp.amount_idr, balance.pk: balance.amount_idr}
-    assert sum(refunds.values()) == order.total_idr
+    assert sum(refunds.values()) == order.total_idr + order.unique_code  # everything transferred goes back
 
 
 def test_the_cancellation_email_states_the_whole_refund(campaign, eager_tasks, django_capture_on_commit_callbacks):

@@ -144,7 +144,7 @@ def test_an_amount_two_orders_owe_or_one_missing_the_kode_unik_is_a_suggestion(a
     assert (record.suggestions, line.status, line.suggested_order_ids) == (1, Status.SUGGESTED, [order.pk])
     assert not Payment.objects.exists()
     statement_line_confirm(line=line, order=order, actor=None, now=timezone.now())
-    assert order_fresh(order).status == Order.Status.DP_PAID  # the code counts as paid; the DP is in
+    assert order_fresh(order).status == Order.Status.DP_PAID  # the DP is in; the code only named the transfer
     line.refresh_from_db()
     assert line.status == Status.CONFIRMED
 
