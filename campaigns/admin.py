@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from catalog.admin import image_preview
 from catalog.models import Product, Variant
@@ -33,6 +34,13 @@ from .services import (
 
 Stage = Campaign.Stage
 Status = Campaign.Status
+QUOTA_FIELDS = ["quota_total", "units_reserved", "per_buyer_limit", "minimum_goal_units", "goal_missed_policy"]
+
+
+def units_reserved_error(units: int) -> str:
+    return ngettext("Already %(units)d unit is reserved.", "Already %(units)d units are reserved.", units) % {
+        "units": units
+    }
 
 
 class CampaignItemForm(forms.ModelForm):
@@ -56,9 +64,7 @@ class CampaignItemForm(forms.ModelForm):
             self.instance.price_idr = variant.unit_price_idr
         quota = cleaned.get("quota")
         if quota is not None and self.instance.pk and quota < self.instance.units_reserved:
-            self.add_error(
-                "quota", _("Already %(units)d units are reserved.") % {"units": self.instance.units_reserved}
-            )
+            self.add_error("quota", units_reserved_error(self.instance.units_reserved))
         return cleaned
 
 
@@ -152,6 +158,7 @@ class CampaignForm(forms.ModelForm):
             "dp_fixed_per_unit_idr",
             "balance_due_date",
             "unpaid_expiry_hours",
+            "quick_pay_minutes",
             "postage_mode",
             "postage_timing",
             "pickup_place",
@@ -161,9 +168,7 @@ class CampaignForm(forms.ModelForm):
         cleaned = super().clean()
         quota_total = cleaned.get("quota_total")
         if quota_total is not None and self.instance.pk and quota_total < self.instance.units_reserved:
-            self.add_error(
-                "quota_total", _("Already %(units)d units are reserved.") % {"units": self.instance.units_reserved}
-            )
+            self.add_error("quota_total", units_reserved_error(self.instance.units_reserved))
         return cleaned
 
 
@@ -224,18 +229,7 @@ class CampaignAdminBase(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "status_badge", "description", "image", "image_preview"]}),
         (_("PO window"), {"fields": ["opens_at", "closes_at", "estimated_ship_date", "occasion_helper"]}),
-        (
-            _("Quotas and goal"),
-            {
-                "fields": [
-                    "quota_total",
-                    "units_reserved",
-                    "per_buyer_limit",
-                    "minimum_goal_units",
-                    "goal_missed_policy",
-                ]
-            },
-        ),
+        (_("Quotas and goal"), {"fields": QUOTA_FIELDS}),
         (
             _("Payment terms"),
             {
@@ -246,6 +240,7 @@ class CampaignAdminBase(admin.ModelAdmin):
                     "dp_fixed_per_unit_idr",
                     "balance_due_date",
                     "unpaid_expiry_hours",
+                    "quick_pay_minutes",
                 ]
             },
         ),
@@ -282,7 +277,8 @@ class CampaignAdminBase(admin.ModelAdmin):
             '<a class="button" href="{}">{}</a> {}',
             reverse("admin:campaigns_campaign_postage", args=[obj.pk]),
             _("Set the rates per province"),
-            _("%(count)d of 38 provinces have a rate.") % {"count": count},
+            ngettext("%(count)d of 38 provinces has a rate.", "%(count)d of 38 provinces have a rate.", count)
+            % {"count": count},
         )
 
     @admin.display(description=_("share image"))
@@ -375,7 +371,8 @@ class CampaignAdminBase(admin.ModelAdmin):
                 "product_id", "position", "pk"
             )
             added = campaign_items_add_variants(campaign=form.instance, variants=list(variants))
-            self.message_user(request, _("%(count)d items added.") % {"count": added}, messages.SUCCESS)
+            added_text = ngettext("%(count)d item added.", "%(count)d items added.", added) % {"count": added}
+            self.message_user(request, added_text, messages.SUCCESS)
 
     def get_urls(self):
         return [
@@ -461,9 +458,12 @@ class CampaignAdminBase(admin.ModelAdmin):
             except CampaignError as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
-                self.message_user(
-                    request, _("Postage saved: %(count)d provinces have a rate.") % {"count": count}, messages.SUCCESS
+                saved = ngettext(
+                    "Postage saved: %(count)d province has a rate.",
+                    "Postage saved: %(count)d provinces have a rate.",
+                    count,
                 )
+                self.message_user(request, saved % {"count": count}, messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
         context = {
             **self.admin_site.each_context(request),

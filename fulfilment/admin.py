@@ -16,30 +16,35 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportMixin
-from import_export.formats.base_formats import CSV, XLSX
 
 from campaigns.admin import CampaignAdminBase
 from campaigns.exceptions import CampaignError
-from campaigns.models import Campaign
+from campaigns.models import Campaign, CampaignItem, CampaignUpdate
+from catalog.models import shop_profile
 from catalog.money import format_rupiah
 from demand.admin import CampaignInterestAdminMixin
 from orders.couriers import COURIER_CHOICES
-from orders.models import Order
+from orders.models import Message, Order
 from orders.selectors import campaign_demand
 from payments.admin import OrderMoneyAdmin, ReasonActionForm
 from payments.selectors import campaign_money
 
 from .exceptions import FulfilmentError
-from .exports import FILE_EXTENSIONS, address_labels, packing_list_write, production_list_write
+from .exports import (
+    FILE_EXTENSIONS,
+    address_labels,
+    packing_list_write,
+    production_list_write,
+    tally_matrices_noted,
+    tally_order_notes,
+)
 from .models import ProductionTally
 from .selectors import (
     campaign_delay_summaries,
     campaign_paid_units,
     campaign_waiting_first_payments,
-    tally_matrices,
 )
 from .services import (
     campaign_cancel,
@@ -48,12 +53,14 @@ from .services import (
     campaign_production_start,
     campaign_shipping_start,
     campaign_tally_recompute,
+    campaign_unpaid_orders_cancel,
     campaign_update_announce,
     order_personal_data_delete,
     order_postage_set,
     order_ship,
+    production_holdups,
 )
-from .shipping_import import ShipmentResource
+from .shipping_import import ShipmentImportAdminMixin
 
 EXPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -61,6 +68,28 @@ EXPORT_TYPES = {
     "csv-excel": "text/csv",  # semicolon-separated, for an Excel set to Indonesian
 }
 LISTS = ("production", "packing")
+
+
+class CampaignUpdateForm(forms.ModelForm):
+    class Meta:
+        model = CampaignUpdate
+        fields = ["message", "new_estimated_ship_date"]
+        widgets = {
+            "message": forms.Textarea(attrs={"rows": 5, "cols": 70}),
+            "new_estimated_ship_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        }
+        help_texts = {
+            "new_estimated_ship_date": _(
+                "Only when the ship date moves. A later date is a delay: each buyer may keep the order or cancel it "
+                "with a full refund."
+            )
+        }
+
+    def clean_new_estimated_ship_date(self):
+        day = self.cleaned_data.get("new_estimated_ship_date")
+        if day and day < timezone.localdate():
+            raise forms.ValidationError(_("The new ship date is in the past."))
+        return day
 
 
 class CampaignProductionAdminMixin:
@@ -73,7 +102,61 @@ class CampaignProductionAdminMixin:
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
             return fieldsets
+        if obj.stage != Campaign.Stage.DRAFT:
+            # Once published, what was set up once folds away under its heading (the quotas only once the
+            # window has ended: until then the seller may raise them); the overview stays open.
+            selling = obj.stage == Campaign.Stage.PUBLISHED
+            fieldsets = [
+                (
+                    name or _("Title, description and share image"),
+                    options
+                    if selling and "quota_total" in options.get("fields", ())
+                    else {**options, "classes": ["collapse"]},
+                )
+                for name, options in fieldsets
+            ]
         return [(_("This PO at a glance"), {"fields": ["po_overview"]}), *fieldsets]
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is not None and obj.stage != Campaign.Stage.DRAFT:
+            # The updates are history (a new one is posted from its own page); the items, once the window ended.
+            settled = obj.stage != Campaign.Stage.PUBLISHED
+            for inline in inlines:
+                if inline.model is CampaignUpdate or (settled and inline.model is CampaignItem):
+                    inline.classes = [*(inline.classes or []), "collapse"]
+        return inlines
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "shortcuts": self._shortcuts(request, object_id)}
+        )
+
+    def _shortcuts(self, request, object_id) -> list[tuple[str, str]]:
+        """The seller's common steps, as links atop the campaign's page: (label, address)."""
+        campaign = Campaign.objects.filter(pk=object_id).only("stage").first() if str(object_id).isdigit() else None
+        if campaign is None:
+            return []
+        shortcuts = []
+        if campaign.stage != Campaign.Stage.DRAFT and request.user.has_perm("orders.view_order"):
+            shortcuts += [
+                (gettext("Post an update for buyers"), reverse("admin:campaigns_campaign_update", args=[campaign.pk])),
+                (
+                    gettext("Production, lists and labels"),
+                    reverse("admin:campaigns_campaign_production", args=[campaign.pk]),
+                ),
+                (gettext("Orders"), reverse("admin:orders_order_changelist") + f"?campaign__id__exact={campaign.pk}"),
+                (
+                    gettext("Messages to buyers"),
+                    reverse("admin:orders_message_changelist") + f"?order__campaign__id__exact={campaign.pk}",
+                ),
+                (gettext("Demand per variant"), reverse("admin:orders_campaigndemand_demand", args=[campaign.pk])),
+            ]
+        shortcuts.insert(
+            min(2, len(shortcuts)),
+            (gettext("Postage per province"), reverse("admin:campaigns_campaign_postage", args=[campaign.pk])),
+        )
+        return shortcuts
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "po_overview"]
@@ -115,7 +198,40 @@ class CampaignProductionAdminMixin:
                 name="campaigns_campaign_export",
             ),
             path("<int:campaign_id>/labels/", view(self.labels_view), name="campaigns_campaign_labels"),
+            path("<int:campaign_id>/update/", view(self.update_view), name="campaigns_campaign_update"),
         ] + super().get_urls()
+
+    def update_view(self, request, campaign_id):
+        """Post an update for buyers, reached from the top of the campaign's page; every live buyer is told."""
+        campaign = self._campaign(request, campaign_id, change=request.method == "POST")
+        form = CampaignUpdateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            update = campaign_update_announce(
+                campaign=campaign, posted_by=request.user, now=timezone.now(), **form.cleaned_data
+            )
+            told = Message.objects.filter(params__update_id=update.pk).count()
+            self.message_user(
+                request,
+                ngettext(
+                    "The update is posted; %(count)d buyer is told.",
+                    "The update is posted; %(count)d buyers are told.",
+                    told,
+                )
+                % {"count": told},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:campaigns_campaign_change", args=[campaign.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Post an update for buyers: %(campaign)s") % {"campaign": campaign.title},
+            "campaign": campaign,
+            "form": form,
+            "buyers": Order.objects.filter(campaign=campaign, status__in=Order.UNSHIPPED_STATUSES).count(),
+            "updates": campaign.updates.all()[:10],
+            "can_change": self.has_change_permission(request, campaign),
+        }
+        return TemplateResponse(request, "admin/fulfilment/campaign_update.html", context)
 
     def _campaign(self, request, campaign_id, *, change=False) -> Campaign:
         campaign = get_object_or_404(Campaign, pk=campaign_id)
@@ -130,6 +246,8 @@ class CampaignProductionAdminMixin:
         campaign = self._campaign(request, campaign_id, change=request.method == "POST")
         if request.method == "POST":
             action = request.POST.get("action")
+            if action in ("cancel_unpaid", "cancel_unpaid_confirmed"):
+                return self._unpaid_cancel(request, campaign, confirmed=action == "cancel_unpaid_confirmed")
             try:
                 if action == "start":
                     campaign_production_start(campaign=campaign, now=timezone.now())
@@ -143,20 +261,62 @@ class CampaignProductionAdminMixin:
                 self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(request.path)
         tally = ProductionTally.objects.filter(campaign=campaign).first()
+        order_notes = tally_order_notes(tally) if tally else {}
+        tallying = campaign.stage == Campaign.Stage.TALLYING
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": gettext("Production: %(campaign)s") % {"campaign": campaign.title},
             "campaign": campaign,
             "tally": tally,
-            "matrices": tally_matrices(tally) if tally else [],
-            "blocker": campaign_production_blocker(campaign=campaign, now=timezone.now())
-            if campaign.stage == Campaign.Stage.TALLYING
-            else "",
+            "matrices": tally_matrices_noted(tally, order_notes) if tally else [],
+            "order_notes": order_notes,
+            "blocker": campaign_production_blocker(campaign=campaign, now=timezone.now()) if tallying else "",
             "waiting": campaign_waiting_first_payments(campaign=campaign),
+            "holdups": list(production_holdups(campaign=campaign)) if tallying else [],
             "can_change": self.has_change_permission(request, campaign),
+            "can_cancel": request.user.has_perm("orders.change_order"),
         }
         return TemplateResponse(request, "admin/fulfilment/production.html", context)
+
+    def _unpaid_cancel(self, request, campaign, *, confirmed: bool):
+        """The unpaid orders holding the tally back, cancelled in one step: the seller ticks them and gives a
+        reason, confirms on the page this shows, and one service cancels them all."""
+        if not request.user.has_perm("orders.change_order"):
+            raise PermissionDenied
+        reason = request.POST.get("reason", "").strip()
+        order_ids = [int(value) for value in request.POST.getlist("order") if value.isdigit()]
+        if not reason or not order_ids:
+            self.message_user(request, gettext("Tick the orders to cancel and give a reason."), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        if not confirmed:
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": gettext("Cancel these unpaid orders?"),
+                "campaign": campaign,
+                "orders": production_holdups(campaign=campaign).filter(pk__in=order_ids, proofs_waiting=0),
+                "reason": reason,
+            }
+            return TemplateResponse(request, "admin/fulfilment/production_cancel_confirm.html", context)
+        try:
+            cancelled = campaign_unpaid_orders_cancel(
+                campaign=campaign, order_ids=order_ids, reason=reason, actor=request.user, now=timezone.now()
+            )
+        except FulfilmentError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d order cancelled; its buyer is told.",
+                    "%(count)d orders cancelled; their buyers are told.",
+                    len(cancelled),
+                )
+                % {"count": len(cancelled)},
+                messages.SUCCESS if cancelled else messages.WARNING,
+            )
+        return HttpResponseRedirect(request.path)
 
     def export_view(self, request, campaign_id, list_name, file_format):
         campaign = self._campaign(request, campaign_id)
@@ -184,14 +344,16 @@ class CampaignProductionAdminMixin:
 
     def labels_view(self, request, campaign_id):
         campaign = self._campaign(request, campaign_id)
+        profile = shop_profile()
         return TemplateResponse(
             request,
             "fulfilment/address_labels.html",
             {
                 "campaign": campaign,
                 "labels": address_labels(campaign=campaign),
-                "shop_name": settings.SHOP_NAME,
-                "shop_address": settings.SHOP_RETURN_ADDRESS,
+                # Who sends the parcels: the shop's profile, unless the operator set a return address.
+                "shop_name": profile.shop_name if profile else settings.SHOP_NAME,
+                "shop_address": settings.SHOP_RETURN_ADDRESS or (profile.address if profile else ""),
             },
         )
 
@@ -252,17 +414,11 @@ class OrderActionForm(ActionForm):
 
 
 @admin.register(Order)
-class OrderAdmin(ImportMixin, OrderMoneyAdmin):
+class OrderAdmin(ShipmentImportAdminMixin, OrderMoneyAdmin):
     """Orders with their money (payments), shipping, postage after weighing and the buyer's data on request."""
 
     action_form = OrderActionForm
     actions = ["cancel_orders", "ship_order", "set_postage", "delete_personal_data"]
-    resource_classes = [ShipmentResource]
-    import_formats = [CSV, XLSX]
-
-    def get_import_data_kwargs(self, **kwargs):
-        # Any row that breaks a rule undoes the whole file: never half-shipped.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
     @admin.action(permissions=["change"], description=_("Delete the buyer's personal data (on request; ended orders)"))
     def delete_personal_data(self, request, queryset):

@@ -4,13 +4,15 @@ from django.contrib.admin.helpers import ActionForm
 from django.db.models import Case, Prefetch, Value, When
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.money import format_rupiah
 from orders.admin import OrderAdminBase
 from orders.exceptions import OrderError
+from orders.models import Order
 
 from .exceptions import PaymentError
 from .ledger import amount_due_now, order_ledger
@@ -140,7 +142,11 @@ class OrderMoneyAdmin(OrderAdminBase):
             else:
                 cancelled += 1
         if cancelled:
-            self.message_user(request, gettext("%(count)d orders cancelled.") % {"count": cancelled}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d order cancelled.", "%(count)d orders cancelled.", cancelled) % {"count": cancelled},
+                messages.SUCCESS,
+            )
 
 
 class PaymentStatusFilter(admin.SimpleListFilter):
@@ -149,8 +155,14 @@ class PaymentStatusFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "status"
 
+    # A proof for an order that takes no more payment (cancelled, expired, paid meanwhile) waits apart: the
+    # money, if it came, goes back to the buyer (confirming it records the refund).
+    NOT_PAYABLE = "pending_not_payable"
+
     def lookups(self, request, model_admin):
-        return [*Payment.Status.choices, ("all", _("All"))]
+        choices = list(Payment.Status.choices)
+        choices.insert(1, (self.NOT_PAYABLE, _("Waiting, but the order takes no more payment")))
+        return [*choices, ("all", _("All"))]
 
     def choices(self, changelist):
         value = self.value() or Payment.Status.PENDING
@@ -163,25 +175,21 @@ class PaymentStatusFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value() or Payment.Status.PENDING
-        return queryset if value == "all" else queryset.filter(status=value)
+        if value == "all":
+            return queryset
+        if value == Payment.Status.PENDING:
+            return queryset.filter(status=value, order__status__in=Order.PAYABLE_STATUSES)
+        if value == self.NOT_PAYABLE:
+            return queryset.filter(status=Payment.Status.PENDING).exclude(order__status__in=Order.PAYABLE_STATUSES)
+        return queryset.filter(status=value)
 
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    # What the seller decides on first: the proof, what was sent against what is due now, and the state.
-    list_display = [
-        "preview",
-        "amount",
-        "expected",
-        "status",
-        "proof_check",
-        "order_link",
-        "buyer",
-        "kind",
-        "method",
-        "submitted_at",
-    ]
-    list_display_links = ["amount"]
+    # What the seller decides on first: the proof, what was sent against what is due now, the state with
+    # any doubt on the proof, and whose it is; four columns fit beside the menu and the filters at 1280 px.
+    list_display = ["preview", "amount_against_due", "state", "order_column"]
+    list_display_links = None
     list_filter = [PaymentStatusFilter, "proof_flag", "kind", "method", "order__campaign"]
     search_fields = ["order__number", "order__buyer_name", "from_account_name", "provider_reference"]
     list_select_related = ["order"]
@@ -250,16 +258,52 @@ class PaymentAdmin(admin.ModelAdmin):
             '<strong class="proof-flag">{}</strong><br>{}', obj.get_proof_flag_display(), obj.proof_flag_note
         )
 
+    @admin.display(description=_("amount / due now"), ordering="amount_idr")
+    def amount_against_due(self, obj):
+        due = self.expected(obj)
+        return format_html(
+            '<a href="{}"><strong>{}</strong></a><br><small>{}</small>',
+            reverse("admin:payments_payment_change", args=[obj.pk]),
+            format_rupiah(obj.amount_idr),
+            gettext("due now %(amount)s") % {"amount": due} if due != "-" else "",
+        )
+
+    @admin.display(description=_("status"), ordering="proof_flag")
+    def state(self, obj):
+        if obj.status == Payment.Status.PENDING and obj.order.status not in Order.PAYABLE_STATUSES:
+            # Sent before the order ended: confirming it records a refund of it.
+            ended = gettext("the order is %(status)s") % {"status": obj.order.get_status_display().lower()}
+            return format_html('{}<br><strong class="proof-flag">{}</strong>', obj.get_status_display(), ended)
+        if not obj.proof_flag:
+            return obj.get_status_display()
+        return format_html(
+            '{}<br><strong class="proof-flag">{}</strong><br><small>{}</small>',
+            obj.get_status_display(),
+            obj.get_proof_flag_display(),
+            obj.proof_flag_note,
+        )
+
+    @admin.display(description=_("order"), ordering="order__number")
+    def order_column(self, obj):
+        return format_html(
+            "{}<br>{}<br><small>{} · {}<br>{}</small>",
+            self.order_link(obj),
+            obj.order.buyer_name,
+            obj.get_kind_display(),
+            obj.get_method_display(),
+            date_format(timezone.localtime(obj.submitted_at), "j M Y H:i") if obj.submitted_at else "-",
+        )
+
     @admin.display(description=_("due now"))
     def expected(self, obj):
         """Due now on the order, beside a waiting payment, so the seller spots partial and over-payments."""
-        if obj.status != Payment.Status.PENDING:
+        if obj.status != Payment.Status.PENDING or obj.order.status not in Order.PAYABLE_STATUSES:
             return "-"
         return format_rupiah(amount_due_now(obj.order, order_ledger(obj.order)))
 
     @admin.display(description=_("proof"))
     def preview(self, obj):
-        return proof_preview(obj, size=160)
+        return proof_preview(obj, size=120)
 
     @admin.display(description=_("proof"))
     def large_preview(self, obj):
@@ -277,7 +321,10 @@ class PaymentAdmin(admin.ModelAdmin):
                 confirmed += 1
         if confirmed:
             self.message_user(
-                request, gettext("%(count)d payments confirmed.") % {"count": confirmed}, messages.SUCCESS
+                request,
+                ngettext("%(count)d payment confirmed.", "%(count)d payments confirmed.", confirmed)
+                % {"count": confirmed},
+                messages.SUCCESS,
             )
 
     @admin.action(permissions=["change"], description=_("Reject the selected payments (give the reason above)"))
@@ -307,7 +354,13 @@ class PaymentAdmin(admin.ModelAdmin):
                 rejected += 1
         if rejected:
             self.message_user(
-                request, gettext("%(count)d payments rejected; the buyers are told why.") % {"count": rejected}
+                request,
+                ngettext(
+                    "%(count)d payment rejected; the buyer is told why.",
+                    "%(count)d payments rejected; the buyers are told why.",
+                    rejected,
+                )
+                % {"count": rejected},
             )
 
 

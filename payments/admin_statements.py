@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from catalog.money import format_rupiah
@@ -265,23 +265,38 @@ class BankStatementImportAdmin(admin.ModelAdmin):
             BankStatementMapping.objects.update_or_create(
                 bank_account=account, defaults={"columns": kept["mapping"], "saved_at": timezone.now()}
             )
+        # Each count in its own plural (the literal texts are what the translation catalog picks up).
+        parts = {
+            "read": (ngettext("%(count)d line read", "%(count)d lines read", record.lines_read), record.lines_read),
+            "credits": (ngettext("%(count)d new credit", "%(count)d new credits", record.credits), record.credits),
+            "confirmed": (
+                ngettext("%(count)d matched and confirmed", "%(count)d matched and confirmed", record.confirmed),
+                record.confirmed,
+            ),
+            "waiting": (
+                ngettext(
+                    "%(count)d matched and waiting for you", "%(count)d matched and waiting for you", record.waiting
+                ),
+                record.waiting,
+            ),
+            "suggestions": (
+                ngettext("%(count)d suggestion", "%(count)d suggestions", record.suggestions),
+                record.suggestions,
+            ),
+            "unmatched": (ngettext("%(count)d unmatched", "%(count)d unmatched", record.unmatched), record.unmatched),
+            "flagged": (
+                ngettext("%(count)d proof flagged", "%(count)d proofs flagged", record.proofs_flagged),
+                record.proofs_flagged,
+            ),
+        }
+        counted = {name: text % {"count": count} for name, (text, count) in parts.items()}
         self.message_user(
             request,
             gettext(
-                "%(file)s: %(read)d lines read, %(credits)d new credits; %(confirmed)d matched and confirmed, "
-                "%(waiting)d matched and waiting for you, %(suggestions)d suggestions, %(unmatched)d unmatched; "
-                "%(flagged)d proofs flagged."
+                "%(file)s: %(read)s, %(credits)s; %(confirmed)s, %(waiting)s, %(suggestions)s, %(unmatched)s; "
+                "%(flagged)s."
             )
-            % {
-                "file": record.file_name,
-                "read": record.lines_read,
-                "credits": record.credits,
-                "confirmed": record.confirmed,
-                "waiting": record.waiting,
-                "suggestions": record.suggestions,
-                "unmatched": record.unmatched,
-                "flagged": record.proofs_flagged,
-            },
+            % {"file": record.file_name, **counted},
             messages.SUCCESS,
         )
         return HttpResponseRedirect(
@@ -380,7 +395,10 @@ class BankStatementLineAdmin(admin.ModelAdmin):
             confirmed += self._confirm(request, line, Order.objects.get(pk=order_id))
         if confirmed:
             self.message_user(
-                request, gettext("%(count)d payments confirmed.") % {"count": confirmed}, messages.SUCCESS
+                request,
+                ngettext("%(count)d payment confirmed.", "%(count)d payments confirmed.", confirmed)
+                % {"count": confirmed},
+                messages.SUCCESS,
             )
 
     @admin.action(permissions=["change"], description=_("Confirm with the order typed above"))

@@ -40,7 +40,8 @@ def seller_proof_waiting_queue(*, payment: Payment, now: datetime.datetime) -> N
 
 
 def payments_waiting_count() -> int:
-    return Payment.objects.filter(status=Payment.Status.PENDING).count()
+    """Proofs for the seller to check: those of orders that still take a payment (the payments list's view)."""
+    return Payment.objects.filter(status=Payment.Status.PENDING, order__status__in=Order.PAYABLE_STATUSES).count()
 
 
 def seller_daily_summary_send(*, now: datetime.datetime) -> int:

@@ -80,13 +80,13 @@ def test_the_seller_sends_a_failed_email_again_and_marks_a_whatsapp_message_sent
     Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, attempts=8, last_error="SMTP 550")
     changelist = reverse("admin:orders_message_changelist")
 
-    assert _post(seller_client, changelist, "retry", [message.pk]) == ["1 messages will be sent again."]
+    assert _post(seller_client, changelist, "retry", [message.pk]) == ["1 message will be sent again."]
     message.refresh_from_db()
     assert (message.status, message.attempts, message.last_error) == (Message.Status.PENDING, 0, "")
     assert _post(seller_client, changelist, "retry", [message.pk]) == ["0 messages will be sent again."]
 
     assert _post(seller_client, changelist, "mark_whatsapp_sent", [message.pk]) == [
-        "1 messages marked as sent on WhatsApp."
+        "1 message marked as sent on WhatsApp."
     ]
     message.refresh_from_db()
     first_marked = message.whatsapp_sent_at

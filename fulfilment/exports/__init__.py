@@ -17,7 +17,7 @@ goes through spreadsheet_safe, so a note such as =HYPERLINK(...) stays text.
 from .labels import AddressLabel, address_labels
 from .packing import packing_list_write
 from .parcels import order_address
-from .production import production_list_write
+from .production import production_list_write, tally_matrices_noted, tally_order_notes
 from .sheets import FILE_EXTENSIONS, FILE_FORMATS, spreadsheet_safe
 
 __all__ = [
@@ -29,4 +29,6 @@ __all__ = [
     "packing_list_write",
     "production_list_write",
     "spreadsheet_safe",
+    "tally_matrices_noted",
+    "tally_order_notes",
 ]

@@ -18,10 +18,27 @@ NUMBER_WIDTH = 10
 ORDER_NUMBER_WIDTH = 16
 
 
-def _order_notes(tally: ProductionTally) -> dict[str, str]:
-    """The paid orders' own notes ("kirim setelah tgl 20"), by order number (one query)."""
+def tally_order_notes(tally: ProductionTally) -> dict[str, str]:
+    """The paid orders' own notes ("kirim setelah tgl 20"), by order number (one query); the production
+    page shows them as the list does."""
     orders = Order.objects.filter(campaign_id=tally.campaign_id, status__in=Order.PAID_STATUSES).exclude(note="")
     return {number: note.strip() for number, note in orders.order_by("number").values_list("number", "note")}
+
+
+def tally_matrices_noted(tally: ProductionTally, order_notes: dict[str, str]) -> list[tuple]:
+    """Per product its matrix, and per variant with notes each note beside its order's own note (two
+    queries): the production page shows them as this list prints them."""
+    return [
+        (
+            matrix,
+            [
+                (line, [(note, order_notes.get(note.order_number, "")) for note in notes])
+                for line in matrix.lines
+                if (notes := list(line.notes.all()))
+            ],
+        )
+        for matrix in tally_matrices(tally)
+    ]
 
 
 def _widths(matrices: list[ProductMatrix], *, texts: list[str], notes: bool, taken_at: str) -> list[float]:
@@ -45,7 +62,7 @@ def production_list_write(
     """
     campaign = tally.campaign
     matrices = tally_matrices(tally)
-    order_notes = _order_notes(tally)
+    order_notes = tally_order_notes(tally)
     noted = [(matrix, [(line, list(line.notes.all())) for line in matrix.lines]) for matrix in matrices]
     noted = [(matrix, [(line, notes) for line, notes in lines if notes]) for matrix, lines in noted]
     headings = {

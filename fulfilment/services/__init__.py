@@ -9,6 +9,8 @@ from .production import (
     campaign_production_due,
     campaign_production_start,
     campaign_tally_recompute,
+    campaign_unpaid_orders_cancel,
+    production_holdups,
     production_tally_take,
 )
 from .shipping import (
@@ -30,6 +32,8 @@ __all__ = [
     "campaign_production_blocker",
     "campaign_production_due",
     "campaign_production_start",
+    "campaign_unpaid_orders_cancel",
+    "production_holdups",
     "campaign_shipping_start",
     "campaign_tally_recompute",
     "campaign_update_announce",

@@ -4,16 +4,19 @@ A PO in "closed, tallying" goes into production once no first payment is still
 possible: its unpaid orders end, the tally is taken and the stage moves, in one
 transaction under the campaign lock. The tally counts the paid units per item
 (one aggregate by the database), stored as a snapshot that the same orders
-always recompute to the same numbers.
+always recompute to the same numbers. The seller need not wait for the unpaid
+orders' time to run out: they can be cancelled in one step, and then the tally
+can be taken.
 """
 
 import datetime
+from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from campaigns.models import Campaign, CampaignItem
 from campaigns.services import campaign_mark_in_production
@@ -108,12 +111,63 @@ def campaign_production_blocker(*, campaign: Campaign, now: datetime.datetime) -
         return _("Transfer proofs are waiting for your check; confirm or reject them first.")
     window_ends = campaign.closes_at + datetime.timedelta(hours=campaign.unpaid_expiry_hours)
     unpaid = Order.objects.filter(campaign=campaign, status=Order.Status.PENDING_PAYMENT)
-    if now < window_ends and unpaid.exists():
-        return _("%(count)d unpaid orders may still pay until %(time)s.") % {
-            "count": unpaid.count(),
-            "time": f"{timezone.localtime(window_ends):%d-%m-%Y %H:%M} WIB",
-        }
+    count = unpaid.count() if now < window_ends else 0
+    if count:
+        return ngettext(
+            "%(count)d unpaid order may still pay until %(time)s.",
+            "%(count)d unpaid orders may still pay until %(time)s.",
+            count,
+        ) % {"count": count, "time": f"{timezone.localtime(window_ends):%d-%m-%Y %H:%M} WIB"}
     return ""
+
+
+def production_holdups(*, campaign: Campaign) -> QuerySet[Order]:
+    """The unpaid orders that hold a tallying PO back, oldest first, each with its proofs waiting for the
+    seller's check (`proofs_waiting`): one query."""
+    return (
+        Order.objects.filter(campaign=campaign, status=Order.Status.PENDING_PAYMENT)
+        .annotate(proofs_waiting=Count("payments", filter=Q(payments__status=Payment.Status.PENDING)))
+        .order_by("created_at", "pk")
+    )
+
+
+def campaign_unpaid_orders_cancel(
+    *, campaign: Campaign, order_ids: Iterable[int], reason: str, actor, now: datetime.datetime
+) -> list[Order]:
+    """The seller cancels in one step the unpaid orders holding the tally back, as the orders' Cancel does:
+    whatever one holds is refunded and each buyer gets the usual message. An order paid in the meantime, or
+    with a proof waiting for the seller's check, is left alone. Returns the orders cancelled."""
+    reason = reason.strip()
+    if not reason:
+        raise StepRefused(_("Give a reason; the buyers see it."))
+    with transaction.atomic():
+        # The campaign, then its orders, each by primary key: the house order (orders.locks).
+        locked = rows_lock(
+            campaign_ids=[campaign.pk],
+            orders=Order.objects.filter(pk__in=list(order_ids), campaign=campaign, status=Order.Status.PENDING_PAYMENT),
+        )
+        campaign = locked.campaign
+        if campaign.stage != Stage.TALLYING:
+            raise StepRefused(_("Only the unpaid orders of a closed PO that is tallying are cancelled here."))
+        proof_waiting = set(
+            Payment.objects.filter(order_id__in=locked.orders, status=Payment.Status.PENDING).values_list(
+                "order_id", flat=True
+            )
+        )
+        cancelled = []
+        for order in locked.orders.values():
+            if order.status != Order.Status.PENDING_PAYMENT or order.pk in proof_waiting:
+                continue
+            order_end_with_refund(
+                order=order,
+                refund_reason=Refund.Reason.ORDER_CANCELLED,
+                reason=reason,
+                actor=actor,
+                by="seller",
+                now=now,
+            )
+            cancelled.append(order)
+    return cancelled
 
 
 def _production_start_locked(*, campaign: Campaign, now: datetime.datetime) -> ProductionTally:

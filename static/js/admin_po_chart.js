@@ -15,7 +15,7 @@
           { label: chart.units_label, data: chart.units, backgroundColor: "#c9a227" }
         ]
       },
-      options: { responsive: true, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+      options: { responsive: true, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
     });
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }

@@ -146,7 +146,7 @@ def test_the_seller_imports_the_statement_confirms_a_suggestion_and_rejects_a_di
     expect(
         page.get_by_text(
             "mutasi-bca.csv: 4 lines read, 3 new credits; 1 matched and confirmed, 0 matched and waiting for you, "
-            "1 suggestions, 1 unmatched; 1 proofs flagged."
+            "1 suggestion, 1 unmatched; 1 proof flagged."
         )
     ).to_be_visible()
     assert order_fresh(order_b).status == Order.Status.PAID
@@ -157,7 +157,7 @@ def test_the_seller_imports_the_statement_confirms_a_suggestion_and_rejects_a_di
     lines_shot = tmp_path / "statement-lines.png"
     page.screenshot(path=str(lines_shot), full_page=True)
     _run_action(page, line_c, "Confirm the match (one order, or the only suggestion)")
-    expect(page.get_by_text("1 payments confirmed.")).to_be_visible()
+    expect(page.get_by_text("1 payment confirmed.")).to_be_visible()
 
     assert order_fresh(order_c).status == Order.Status.DP_PAID
     line = BankStatementLine.objects.get(amount_idr=order_c.first_payment_idr)
@@ -168,7 +168,7 @@ def test_the_seller_imports_the_statement_confirms_a_suggestion_and_rejects_a_di
 
     # The payments list: A's proof comes first, with why; one click rejects it.
     page.goto(reverse("admin:payments_payment_changelist"))
-    first = _table_with_column(page, "Check").get_by_role("row").nth(1)  # under the header
+    first = _table_with_column(page, "Status").get_by_role("row").nth(1)  # under the header
     expect(first).to_contain_text(order_a.number)
     expect(first).to_contain_text("Not in the bank statement")
     expect(first).to_contain_text(re.compile(r"No credit of this amount on \d\d-\d\d-\d{4} or \d\d-\d\d-\d{4}"))
@@ -176,7 +176,7 @@ def test_the_seller_imports_the_statement_confirms_a_suggestion_and_rejects_a_di
     page.screenshot(path=str(payments_shot), full_page=True)
 
     _run_action(page, first, "Reject: the bank statement does not show this transfer")
-    expect(page.get_by_text("1 payments rejected; the buyers are told why.")).to_be_visible()
+    expect(page.get_by_text("1 payment rejected; the buyer is told why.")).to_be_visible()
     proof.refresh_from_db()
     assert proof.status == Payment.Status.REJECTED
     assert "bank statement does not show" in proof.rejection_reason

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,7 +16,7 @@ from fulfilment.models import ProductionTally
 from fulfilment.services import campaign_close_due, order_receipt_confirm, order_ship
 from orders.models import Order
 from payments.models import Refund
-from payments.services import payment_confirm
+from payments.services import order_cancel, payment_confirm
 from tests.factories import CampaignFactory, campaign_with_products, place_order
 from tests.payments.conftest import submit_transfer
 
@@ -96,7 +97,7 @@ def test_start_production_takes_the_tally_and_is_refused_while_unpaid_orders_may
     _window_ended(campaign, hours_ago=2)
     campaign_close_due(now=timezone.now())
     (message,) = _post(seller_client, "start_production", campaign)
-    assert "1 unpaid orders may still pay until" in message
+    assert "1 unpaid order may still pay until" in message
     assert _stage(campaign) == Stage.TALLYING
     assert not ProductionTally.objects.filter(campaign=campaign).exists()
     assert Order.objects.get(pk=unpaid.pk).status == Order.Status.PENDING_PAYMENT
@@ -128,6 +129,7 @@ def test_start_shipping_only_from_production(seller_client):
 def test_complete_is_refused_while_an_order_has_not_ended(seller_client):
     campaign = _po()
     order = _paid(campaign, "081200000001")
+    kept_back = _paid(campaign, "081200000002")
     (message,) = _post(seller_client, "complete", campaign)
     assert "only a PO being shipped is completed" in message
 
@@ -136,10 +138,17 @@ def test_complete_is_refused_while_an_order_has_not_ended(seller_client):
     order_ship(order=order, courier="jne", tracking_number="JNE123456789", actor=None, now=timezone.now())
     assert _stage(campaign) == Stage.SHIPPING
     (message,) = _post(seller_client, "complete", campaign)
-    assert "still has 1 orders not completed, cancelled or expired" in message
+    assert "still has 2 orders not completed, cancelled or expired" in message
     assert _stage(campaign) == Stage.SHIPPING
 
     order_receipt_confirm(order=order, now=timezone.now())
+    (message,) = _post(seller_client, "complete", campaign)
+    assert "still has 1 order not completed, cancelled or expired" in message
+    assert _stage(campaign) == Stage.SHIPPING
+
+    # The last live order cancelled by the seller: nothing completes the PO but the job or this action.
+    seller = get_user_model().objects.get(username="penjual")
+    order_cancel(order=kept_back, now=timezone.now(), actor=seller, reason="Stok kain habis.")
     assert _post(seller_client, "complete", campaign) == [f"{campaign.title}: completed."]
     assert _stage(campaign) == Stage.COMPLETED
 
