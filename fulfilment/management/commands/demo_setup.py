@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -6,15 +7,20 @@ from fulfilment.demo import demo_shop
 
 
 class Command(BaseCommand):
-    help = "Load the demo shop (products, campaigns, bank accounts, orders) and the seller login; safe to run again."
+    help = (
+        "Load the demo shop (products, campaigns, bank accounts, orders, and POs in production, being shipped, "
+        "completed and failed) and the seller login; safe to run again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Password for a new seller account (default: a random one).")
 
     def handle(self, *args, password=None, **options):
-        campaigns = demo_shop(now=timezone.now())
-        self.stdout.write(f"Demo campaigns: {', '.join(campaign.slug for campaign in campaigns)}")
+        # The seller first: the demo's past steps (imports, shipping, refunds) are the seller's.
         login = demo_seller_ensure(password=password)
+        seller = get_user_model().objects.get(username=login.username)
+        campaigns = demo_shop(now=timezone.now(), seller=seller)
+        self.stdout.write(f"Demo campaigns: {', '.join(campaign.slug for campaign in campaigns)}")
         password_file = demo_password_file()
         if login.password:
             password_file.parent.mkdir(parents=True, exist_ok=True)
