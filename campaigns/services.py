@@ -1,14 +1,16 @@
 import datetime
+import re
 
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from catalog.images import image_renditions_make
 from catalog.models import Variant
 from catalog.page_cache import pages_changed
 
-from .exceptions import CampaignStageMoveNotAllowed
-from .models import Campaign, CampaignItem, CampaignUpdate
+from .exceptions import CampaignError, CampaignStageMoveNotAllowed
+from .models import Campaign, CampaignItem, CampaignUpdate, PostageRate
 
 Stage = Campaign.Stage
 
@@ -150,6 +152,79 @@ def campaign_items_add_variants(*, campaign: Campaign, variants: list[Variant]) 
     CampaignItem.objects.bulk_create(new_items)
     transaction.on_commit(pages_changed)
     return len(new_items)
+
+
+# What a copy does not take from the PO it copies: who it is, where it stands, and its counters.
+_NOT_COPIED = {
+    "id",
+    "title",
+    "slug",
+    "stage",
+    "opens_at",
+    "closes_at",
+    "units_reserved",
+    "close_processed_at",
+    "created_at",
+}
+_BATCH_NUMBER = re.compile(r"\b(batch)\s+(\d+)\s*$", re.IGNORECASE)
+
+
+def campaign_next_batch_title(title: str) -> str:
+    """ "PO Kemeja Batch 3" -> "PO Kemeja Batch 4"; a title without a number gets " Batch 2"."""
+    match = _BATCH_NUMBER.search(title)
+    if match:
+        return f"{title[: match.start()]}{match.group(1)} {int(match.group(2)) + 1}"
+    return f"{title} Batch 2"[:150]
+
+
+def _free_slug(title: str) -> str:
+    base = slugify(title)[:160] or "po"
+    slug, number = base, 2
+    while Campaign.objects.filter(slug=slug).exists():
+        slug, number = f"{base}-{number}", number + 1
+    return slug
+
+
+@transaction.atomic
+def campaign_copy_as_draft(
+    *, campaign: Campaign, title: str, opens_at: datetime.datetime, closes_at: datetime.datetime
+) -> Campaign:
+    """A draft copy of a PO in a new window: its items (variants, prices, quotas, order), terms and postage
+    rates. The ship date and the balance due date move with the window's end; nothing is sold or counted
+    yet, and the seller publishes it when ready (CampaignError for a window that ends before it opens)."""
+    if closes_at <= opens_at:
+        raise CampaignError(_("The new window must close after it opens."))
+    shift = closes_at.date() - campaign.closes_at.date()
+    copy = Campaign(
+        **{
+            field.attname: getattr(campaign, field.attname)
+            for field in Campaign._meta.concrete_fields
+            if field.name not in _NOT_COPIED
+        }
+    )
+    copy.title = title.strip()[:150] or campaign_next_batch_title(campaign.title)
+    copy.slug = _free_slug(copy.title)
+    copy.stage = Stage.DRAFT
+    copy.opens_at, copy.closes_at = opens_at, closes_at
+    copy.estimated_ship_date = campaign.estimated_ship_date + shift
+    if campaign.balance_due_date:
+        copy.balance_due_date = campaign.balance_due_date + shift
+    copy.save()
+    CampaignItem.objects.bulk_create(
+        CampaignItem(
+            campaign=copy,
+            variant_id=item.variant_id,
+            price_idr=item.price_idr,
+            quota=item.quota,
+            position=item.position,
+        )
+        for item in campaign.items.order_by("position", "pk")
+    )
+    PostageRate.objects.bulk_create(
+        PostageRate(campaign=copy, province=rate.province, flat_idr=rate.flat_idr, per_kg_idr=rate.per_kg_idr)
+        for rate in campaign.postage_rates.all()
+    )
+    return copy
 
 
 def campaign_image_renditions_make(*, campaign: Campaign) -> list[int]:

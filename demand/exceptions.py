@@ -30,3 +30,7 @@ class InterestCapReached(InterestError):
             _("This connection already asked for reminders for %(cap)d numbers in this PO; no more can be added.")
             % {"cap": cap}
         )
+
+
+class WaitlistNotTaken(InterestError):
+    """The waitlist is for what is sold out in an open PO: the PO is not open, or the variant is on sale."""

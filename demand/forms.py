@@ -27,3 +27,11 @@ class InterestForm(forms.Form):
             return phone_normalise(self.cleaned_data["phone"])
         except InvalidOrder as error:
             raise forms.ValidationError(str(error)) from error
+
+
+class WaitlistForm(InterestForm):
+    """ "Kabari saya kalau ada": the same fields, told when units come back."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].help_text = _("For example 0812 3456 7890; you are told here once, when units come back.")

@@ -20,7 +20,8 @@ from .models import Interest, InterestLine
 
 # The messages about an interest; each key is "interest:<pk>:<occasion>", written once.
 PO_OPENED = "po_opened"
-INTEREST_MESSAGE_KINDS = (PO_OPENED,)
+UNITS_BACK = "units_back"  # to the waitlist (demand.waitlist)
+INTEREST_MESSAGE_KINDS = (PO_OPENED, UNITS_BACK)
 # Interests told in one transaction by the opening job: each batch commits (and is sent) on its own.
 NOTIFY_BATCH = 500
 
@@ -113,8 +114,12 @@ def _cap_check(*, campaign: Campaign, client_key: str) -> None:
 
 
 def interest_stop(*, interest: Interest, now: datetime.datetime) -> bool:
-    """The buyer followed the stop link: no later message about this PO. False when already stopped."""
-    return bool(Interest.objects.filter(pk=interest.pk, stopped_at__isnull=True).update(stopped_at=now, updated_at=now))
+    """The buyer followed the stop link: no later message about this PO to this number, whichever list it is
+    on (asked before opening, the waitlist). False when already stopped."""
+    stopped = Interest.objects.filter(
+        campaign_id=interest.campaign_id, phone=interest.phone, stopped_at__isnull=True
+    ).update(stopped_at=now, updated_at=now)
+    return bool(stopped)
 
 
 def _waiting_to_be_told(campaign_id: int):

@@ -12,9 +12,10 @@ from orders.forms import quantities_from
 from preorder_shop.client import client_key, throttle
 
 from .exceptions import InterestError
-from .forms import InterestForm
+from .forms import InterestForm, WaitlistForm
 from .models import Interest
 from .services import interest_register, interest_stop
+from .waitlist import waitlist_join
 
 
 def _chosen(campaign: Campaign, quantities: dict[int, int]) -> list[tuple[CampaignItem, int]]:
@@ -88,3 +89,66 @@ def interest_stop_view(request, token):
         return redirect("demand:stop", token=token)
     context = {"interest": interest, "campaign": interest.campaign, "phone_masked": _phone_masked(interest.phone)}
     return render(request, "demand/interest_stop.html", context)
+
+
+def _sold_out_items(campaign: Campaign) -> list[CampaignItem]:
+    items = (
+        CampaignItem.objects.on_sale()
+        .filter(campaign=campaign)
+        .select_related("variant__product")
+        .prefetch_related("variant__option_values")
+        .order_by("position", "pk")
+    )
+    return [item for item in items if item.units_left_in(campaign) == 0]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@throttle(group="interest", rate_setting="INTEREST_RATE")
+def waitlist_join_view(request, slug):
+    """ "Kabari saya kalau ada": the waitlist of a sold-out variant (or of a PO sold out as a whole), on a page
+    of its own so that the PO's page stays the same for every visitor (and cached) during a rush."""
+    campaign = get_object_or_404(Campaign.objects.exclude(stage=Campaign.Stage.DRAFT), slug=slug)
+    now = timezone.now()
+    sold_out = _sold_out_items(campaign) if campaign.status_at(now) == Campaign.Status.OPEN else []
+    whole = bool(sold_out) and not CampaignItem.objects.on_sale().filter(campaign=campaign).count() > len(sold_out)
+    if request.method == "GET":
+        chosen = request.GET.get("varian", "")
+        quantities = {item.pk: 1 for item in sold_out if str(item.pk) == chosen}
+        form = WaitlistForm()
+    else:
+        quantities = quantities_from(request.POST)
+        form = WaitlistForm(request.POST)
+    rows = [(item, quantities.get(item.pk, "")) for item in sold_out]
+    context = {"campaign": campaign, "form": form, "sold_out": rows, "whole": whole}
+    if request.method == "GET":
+        return render(request, "demand/waitlist_form.html", context)
+    if getattr(request, "limited", False):
+        messages.error(request, _("Too many tries in a short time; wait a minute and try again."))
+        return render(request, "demand/waitlist_form.html", context, status=429)
+    if not form.is_valid():
+        return render(request, "demand/waitlist_form.html", context)
+    try:
+        _entry, created = waitlist_join(
+            campaign=campaign,
+            phone=form.cleaned_data["phone"],
+            email=form.cleaned_data["email"],
+            wanted=quantities,
+            client_key=client_key(request),
+            language=translation.get_language(),
+            now=now,
+        )
+    except InterestError as error:
+        messages.error(request, str(error))
+        return render(request, "demand/waitlist_form.html", context)
+    if created:
+        messages.success(
+            request,
+            _(
+                "Done: you are on the waitlist. When units come back you are told once, in the order you joined; "
+                "then order quickly, nothing is held."
+            ),
+        )
+    else:
+        messages.success(request, _("Updated: you keep your place on the waitlist."))
+    return redirect(campaign)

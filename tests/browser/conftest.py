@@ -60,3 +60,28 @@ def phone(browser, live_server):
         Path(screenshots).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(screenshots) / "last-page.png"), full_page=True)
     context.close()
+
+
+SELLER_PASSWORD = "rahasia-penjual-123"
+
+
+@pytest.fixture
+def seller_desktop(browser, live_server):
+    """The seller's desktop browser (1280 x 900), logged in to the admin, which answers in English."""
+    from django.conf import settings  # noqa: PLC0415 - after Django is set up by pytest-django
+    from playwright.sync_api import expect  # noqa: PLC0415 - only the admin's fixture needs it
+
+    from campaigns.demo import demo_seller_ensure  # noqa: PLC0415 - after Django is set up by pytest-django
+
+    demo_seller_ensure(password=SELLER_PASSWORD)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("penjual")
+    page.get_by_label("Password").fill(SELLER_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_visible()
+    yield page
+    context.close()

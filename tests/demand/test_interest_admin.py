@@ -96,3 +96,76 @@ def test_the_list_of_who_asked_filters_by_po_and_searches_by_number_or_email(sel
     detail = _page(seller_client, reverse("admin:demand_interest_change", args=[siti.pk]))
     assert "siti@example.com" in detail and 'name="phone"' not in detail  # read-only
     assert Interest.objects.count() == 3
+
+
+def test_each_quota_field_has_the_interest_in_its_variant_beside_it(seller_client, coming):
+    small, medium = sizes(coming)
+    register(coming, "081200000001", wanted={small.pk: 2}, client="a")
+    register(coming, "081200000002", wanted={small.pk: 3}, client="b")
+    html = _page(seller_client, reverse("admin:campaigns_campaign_change", args=[coming.pk]))
+    rows = re.findall(r'<tr class="form-row[^"]*".*?</tr>', html, re.S)
+    small_row = next(row for row in rows if f'value="{small.pk}"' in row and "quota" in row)
+    medium_row = next(row for row in rows if f'value="{medium.pk}"' in row and "quota" in row)
+    quota_at = small_row.index("-quota")
+    assert "5 units, 2 buyers" in small_row[quota_at:]  # after the quota field, in the same row
+    assert "units," not in medium_row
+    assert "wanted (interest)" in html.lower()
+
+
+def test_open_the_next_batch_asks_for_the_window_then_makes_the_draft(seller_client, coming):
+    small, _medium = sizes(coming)
+    register(coming, "081200000001", wanted={small.pk: 2}, client="a")
+    url = reverse("admin:campaigns_campaign_changelist")
+    seller_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    chosen = {"action": "open_next_batch", "_selected_action": [coming.pk]}
+    form_page = seller_client.post(url, chosen)
+    assert form_page.status_code == 200
+    assert "Open the next batch of PO Kaos Ombak" in form_page.content.decode()
+    assert Campaign.objects.count() == 1  # nothing made before the seller confirms
+
+    bad = seller_client.post(
+        url,
+        {
+            **chosen,
+            "apply": "1",
+            "title": "PO Kaos Ombak Batch 2",
+            "opens_at_0": "2030-01-10",
+            "opens_at_1": "10:00",
+            "closes_at_0": "2030-01-09",
+            "closes_at_1": "10:00",
+        },
+    )
+    assert bad.status_code == 200 and "must close after it opens" in bad.content.decode()
+    assert Campaign.objects.count() == 1
+
+    made = seller_client.post(
+        url,
+        {
+            **chosen,
+            "apply": "1",
+            "title": "PO Kaos Ombak Batch 2",
+            "opens_at_0": "2030-01-10",
+            "opens_at_1": "10:00",
+            "closes_at_0": "2030-01-17",
+            "closes_at_1": "10:00",
+        },
+    )
+    copy = Campaign.objects.get(title="PO Kaos Ombak Batch 2")
+    assert made.status_code == 302 and made.url == reverse("admin:campaigns_campaign_change", args=[copy.pk])
+    assert copy.stage == Campaign.Stage.DRAFT
+    assert Interest.objects.get(campaign=copy).carried_from == coming
+    page = _page(seller_client, made.url)
+    assert "The next batch of PO Kaos Ombak: 1 buyer carried over" in page
+    assert re.search(r'data-interest-item="\d+">.*?<td data-suggested>2</td>', page, re.S)
+
+
+def test_open_the_next_batch_takes_one_po_at_a_time(seller_client, coming):
+    other = campaign_with_products(products=1, options={"Ukuran": ["S"]}, title="Lain")
+    seller_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = seller_client.post(
+        reverse("admin:campaigns_campaign_changelist"),
+        {"action": "open_next_batch", "_selected_action": [coming.pk, other.pk]},
+        follow=True,
+    )
+    assert "Choose one PO to open its next batch." in response.content.decode()
+    assert Campaign.objects.count() == 2

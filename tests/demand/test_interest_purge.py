@@ -87,3 +87,32 @@ def test_the_seller_deletes_a_buyers_interest_on_request_and_its_messages_lose_t
     assert list(Interest.objects.all()) == [kept]
     contacts = dict(Message.objects.filter(kind="po_opened").values_list("params__interest_id", "to_phone"))
     assert contacts == {forgotten.pk: "", kept.pk: "+6281200000002"}
+
+
+def test_the_purge_takes_the_waitlist_and_its_units_back_messages_too(settings):
+    from demand.waitlist import waitlist_join, waitlists_notify_released  # noqa: PLC0415 - only this test
+    from orders.services import order_expire_overdue  # noqa: PLC0415 - only this test
+    from tests.factories import place_order  # noqa: PLC0415 - only this test
+
+    settings.PERSONAL_DATA_DAYS = 365
+    now = timezone.now()
+    campaign = campaign_with_products(
+        products=1,
+        options={"Ukuran": ["S"]},
+        opens_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=3),
+    )
+    (small,) = campaign.items.all()
+    campaign.items.update(quota=1)
+    order = place_order(campaign, [(small, 1)], plan="full")
+    waitlist_join(
+        campaign=campaign, phone="081200000009", email="w@example.com", wanted={small.pk: 1}, client_key="k", now=now
+    )
+    order_expire_overdue(now=order.payment_deadline + datetime.timedelta(minutes=1))
+    assert waitlists_notify_released(now=order.payment_deadline + datetime.timedelta(minutes=2)) == 1
+    messages_deliver_due(now=order.payment_deadline + datetime.timedelta(minutes=3))
+    _closed_days_ago(campaign, 400)
+    personal_data_purge(days=365, now=timezone.now())
+    assert not Interest.objects.filter(campaign=campaign).exists()
+    message = Message.objects.get(kind="units_back")
+    assert (message.to_email, message.to_phone, message.subject, message.body) == ("", "", "", "")
