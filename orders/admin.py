@@ -3,6 +3,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -339,6 +340,18 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        # First the messages that reach their buyer only on WhatsApp and wait for the seller, then the newest.
+        waiting = Q(status=Message.Status.NO_EMAIL, whatsapp_sent_at__isnull=True) & ~Q(to_phone="")
+        # As ModelAdmin.get_queryset does, but annotated before its ordering uses the annotation.
+        queryset = self.model._default_manager.get_queryset().annotate(
+            whatsapp_only_waiting=ExpressionWrapper(waiting, output_field=BooleanField())
+        )
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        return ["-whatsapp_only_waiting", "-created_at", "-pk"]
 
     @admin.display(description=_("message"), ordering="created_at")
     def message(self, obj):

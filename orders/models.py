@@ -333,7 +333,15 @@ class Message(models.Model):
         # Not "messages": in Indonesian that reads "Pesan", right above the orders ("Pesanan") in the menu.
         verbose_name = _("outgoing message")
         verbose_name_plural = _("outgoing messages")
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="message_status_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="message_status_due"),
+            # The messages that reach their buyer only on WhatsApp (no e-mail) and wait for the seller.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="no_email", whatsapp_sent_at__isnull=True),
+                name="message_whatsapp_only_waiting",
+            ),
+        ]
         constraints = [models.UniqueConstraint(fields=["key"], name="message_key_unique")]
 
     def __str__(self):

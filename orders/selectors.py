@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from campaigns.models import Campaign, CampaignItem, CampaignUpdate
 
-from .models import BankAccount, Order, OrderEvent, OrderLine
+from .models import BankAccount, Message, Order, OrderEvent, OrderLine
 from .prepared import execute_prepared, model_from_row, rows_named
 
 Status = Order.Status
@@ -157,3 +157,9 @@ def campaign_demand(*, campaign: Campaign) -> tuple[list[VariantDemand], list[Da
 
 def order_list_for_admin(queryset: QuerySet[Order]) -> QuerySet[Order]:
     return queryset.select_related("campaign")
+
+
+def messages_whatsapp_only_waiting() -> QuerySet[Message]:
+    """The messages whose buyer gave no e-mail, not yet sent on WhatsApp by the seller: the only way they
+    reach their buyer is the seller's WhatsApp, so the admin shows them first and counts them in its header."""
+    return Message.objects.filter(status=Message.Status.NO_EMAIL, whatsapp_sent_at__isnull=True).exclude(to_phone="")

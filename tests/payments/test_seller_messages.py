@@ -109,3 +109,25 @@ def test_the_lookup_without_e_mail_leaves_the_link_for_the_seller_and_shows_the_
     assert link.status == Message.Status.NO_EMAIL and link.to_phone == order.phone
     client.post(reverse("orders:lookup"), {"number": order.number, "contact": ""})
     assert Message.objects.filter(order=order, kind="order_link").count() == 1
+
+
+def test_messages_only_whatsapp_can_deliver_come_first_and_are_counted_in_the_header(campaign, seller_client, settings):
+    from orders.outbox import message_whatsapp_mark_sent  # noqa: PLC0415 - only this test
+
+    small = campaign.items.order_by("position").first()
+    without_email = [place_order(campaign, [(small, 1)], phone=f"08129876{n:04d}", email="") for n in range(2)]
+    for n in range(3):  # newer, with e-mail: sent by e-mail, shown after
+        place_order(campaign, [(small, 1)], phone=f"08125555{n:04d}", email=f"b{n}@example.com")
+    messages_deliver_due(now=timezone.now())
+    seller_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = seller_client.get(reverse("admin:index")).content.decode()
+    assert "2 messages to send on WhatsApp (the buyers gave no e-mail)" in page
+
+    listed = seller_client.get(reverse("admin:orders_message_changelist")).content.decode()
+    first_two = [int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', listed)][:2]
+    waiting = Message.objects.filter(order__in=without_email, status=Message.Status.NO_EMAIL)
+    assert sorted(first_two) == sorted(waiting.values_list("pk", flat=True))
+
+    message_whatsapp_mark_sent(message=waiting.first(), actor=None, now=timezone.now())
+    page = seller_client.get(reverse("admin:index")).content.decode()
+    assert "1 message to send on WhatsApp (the buyer gave no e-mail)" in page
