@@ -1,4 +1,4 @@
-"""Settings for Prapesan, read from the environment (see the README's table).
+"""Settings for Prapesan, read from the environment (see the table in docs/operations.md).
 
 Without any environment the shop runs for development: SQLite, an embedded
 Celery broker on the file system and e-mail printed to the console. With
