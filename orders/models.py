@@ -103,6 +103,9 @@ class Order(models.Model):
     )
     unique_code = models.PositiveSmallIntegerField(_("unique code"))
     first_transfer_idr = models.PositiveBigIntegerField(_("first transfer (Rp)"))
+    # Placed while the kode unik still counted as paid (before orders/0019): these buyers were told a balance
+    # without it, and keep that figure; later orders pay it as a surcharge on the first transfer.
+    code_counts_as_paid = models.BooleanField(default=False, editable=False)
     payment_deadline = models.DateTimeField(_("pay by"))
     # Set while a payment the buyer sent waits for the seller: such an order does not expire.
     payment_awaiting_since = models.DateTimeField(_("payment waiting for confirmation since"), null=True, blank=True)
@@ -171,8 +174,10 @@ class Order(models.Model):
     @property
     def balance_idr(self) -> int:
         """What is left after the first payment: the balance the checkout promised (orders/checkout/quoting.py,
-        balance_left_idr). The kode unik is a surcharge on the first transfer, not part of the total."""
-        return max(self.total_idr - self.first_payment_idr, 0)
+        balance_left_idr). The kode unik is a surcharge on the first transfer, not part of the total, but for
+        the orders placed while it counted as paid (code_counts_as_paid)."""
+        first = self.first_transfer_idr if self.code_counts_as_paid else self.first_payment_idr
+        return max(self.total_idr - first, 0)
 
     @property
     def goods_total_idr(self) -> int:

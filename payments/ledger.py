@@ -30,6 +30,7 @@ class OrderLedger:
     refund_due_idr: int  # refunds recorded, not yet sent
     goodwill_idr: int = 0  # refunds the seller chose to give on a live order
     first_paid_idr: int = 0  # confirmed payments made as the first payment (DP or full), kode unik included
+    code_counts_as_paid: bool = False  # an order placed while the kode unik counted as paid (Order's field)
 
     @property
     def held_idr(self) -> int:
@@ -41,6 +42,8 @@ class OrderLedger:
         """The kode unik the first payment carried: transferred, so counted in what is paid and held, but a
         surcharge that names the transfer rather than a payment towards the total. A first payment without it
         (online, or a transfer that left it out) carries none."""
+        if self.code_counts_as_paid:
+            return 0  # an older order: its code pays towards the total, as its buyer was told
         return min(max(self.first_paid_idr - self.first_payment_idr, 0), self.unique_code)
 
     @property
@@ -72,6 +75,7 @@ def order_ledger(order: Order) -> OrderLedger:
         total_idr=order.total_idr,
         first_payment_idr=order.first_payment_idr,
         unique_code=order.unique_code,
+        code_counts_as_paid=order.code_counts_as_paid,
         paid_idr=sum(payment.amount_idr for payment in payments if payment.status == Payment.Status.CONFIRMED),
         awaiting_idr=sum(payment.amount_idr for payment in payments if payment.status == Payment.Status.PENDING),
         refunded_idr=sum(refund.amount_idr for refund in refunds if refund.status == Refund.Status.SENT),
@@ -123,9 +127,13 @@ def orders_with_amount_due_now(orders: QuerySet) -> QuerySet:
         held_idr=_sum_of(Payment, status=confirmed) - _sum_of(Refund),
         first_paid_idr=_sum_of(Payment, status=confirmed, kind__in=FIRST_PAYMENT_KINDS),
     ).annotate(
-        unique_code_paid_idr=Least(
-            Greatest(F("first_paid_idr") - F("first_payment_idr"), Value(0), output_field=MONEY),
-            F("unique_code"),
+        unique_code_paid_idr=Case(
+            When(code_counts_as_paid=True, then=Value(0)),
+            default=Least(
+                Greatest(F("first_paid_idr") - F("first_payment_idr"), Value(0), output_field=MONEY),
+                F("unique_code"),
+                output_field=MONEY,
+            ),
             output_field=MONEY,
         )
     )

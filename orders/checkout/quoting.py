@@ -55,8 +55,8 @@ def balance_left_idr(*, total_idr: int, paid_towards_total_idr: int) -> int:
 
 
 def order_balance_idr(order: Order) -> int:
-    """The balance an order plans for once its first payment (without the kode unik) is in."""
-    return balance_left_idr(total_idr=order.total_idr, paid_towards_total_idr=order.first_payment_idr)
+    """The balance an order plans for once its first payment is in (Order.balance_idr)."""
+    return order.balance_idr
 
 
 def order_quote(

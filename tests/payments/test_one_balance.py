@@ -187,3 +187,22 @@ def test_the_database_reads_what_each_order_owes_now_as_the_ledger_does(campaign
     assert by_name["paid in full"] == by_name["cancelled and refunded"] == 0
     assert by_name["unpaid"] == orders["unpaid"].first_transfer_idr
     assert Payment.objects.filter(status=Payment.Status.PENDING).count() == 1
+
+
+def test_an_order_placed_while_the_code_counted_as_paid_keeps_the_balance_its_buyer_was_told(campaign):
+    item = campaign.items.order_by("position").first()
+    order = place_order(campaign, [(item, 2)], plan="dp")
+    Order.objects.filter(pk=order.pk).update(code_counts_as_paid=True)  # as the migration marks earlier orders
+    order = order_fresh(order)
+    told = order.total_idr - order.first_transfer_idr  # the balance these buyers were told
+    assert order.balance_idr == order_balance_idr(order) == told
+
+    payment_confirm(payment_id=submit_transfer(order, order.first_transfer_idr).pk, now=timezone.now())
+    order = order_fresh(order)
+    assert order.status == Status.DP_PAID
+    assert order_ledger(order).due_idr == amount_due_now(order, order_ledger(order)) == told
+    assert orders_with_amount_due_now(Order.objects.filter(pk=order.pk)).get().due_now_idr == told
+
+    payment_confirm(payment_id=submit_transfer(order, told).pk, now=timezone.now())
+    order = order_fresh(order)
+    assert order.status == Status.PAID and not ledger_disagreement(order, order_ledger(order))
