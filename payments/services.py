@@ -262,7 +262,13 @@ def payment_hold_refusal(payment: Payment, *, due_idr: int) -> SystemReason | No
 
 def _waiting_refusals(order: Order) -> list[SystemReason | None]:
     """payment_hold_refusal of each payment waiting for the seller (prefetched payments and refunds are used)."""
-    due = amount_due_now(order, order_ledger(order))
+    ledger = order_ledger(order)
+    # What the proof must cover to count: the amount that moves the order's status, as order_follow_payments
+    # reads it. A first transfer without its kode unik pays the DP or the total all the same.
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        due = max(order.first_payment_idr - ledger.held_for_status_idr, 0)
+    else:
+        due = amount_due_now(order, ledger)
     return [
         payment_hold_refusal(payment, due_idr=due)
         for payment in order.payments.all()

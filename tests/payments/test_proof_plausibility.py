@@ -85,7 +85,7 @@ def _expiry_event(order):
 def test_a_proof_for_less_than_is_due_does_not_keep_the_order_past_its_deadline(client, small_po):
     now = timezone.now()
     order = place_order(small_po, [(small_po.items.first(), 3)], plan="full", now=now)
-    proof = _proof(order, order.first_transfer_idr - 1, now=now + HOUR)
+    proof = _proof(order, order.first_payment_idr - 1, now=now + HOUR)  # short of the price itself
     assert order_fresh(order).payment_awaiting_since is None
 
     assert order_expire_overdue(now=order.payment_deadline - HOUR / 2) == 0
@@ -190,7 +190,7 @@ def test_a_corrected_proof_for_less_than_is_due_releases_the_hold(campaign):
     assert order_fresh(order).payment_awaiting_since is not None
     payment_submit(
         order=order,
-        amount_idr=order.first_payment_idr,  # the DP without its kode unik
+        amount_idr=order.first_payment_idr - 1_000,  # short of the DP
         paid_on=timezone.localdate(now),
         from_bank="BCA",
         from_account_name="Siti Rahmawati",
@@ -201,3 +201,12 @@ def test_a_corrected_proof_for_less_than_is_due_releases_the_hold(campaign):
     assert order_fresh(order).payment_awaiting_since is None
     assert order_expire_overdue(now=order.payment_deadline) == 1
     assert _expiry_event(order_fresh(order)).reason_code == PROOF_BELOW_DUE
+
+
+def test_a_proof_of_the_price_without_its_kode_unik_keeps_the_order(small_po):
+    # The code only tells the transfer apart: the seller may confirm such a proof, and it pays the order.
+    now = timezone.now()
+    order = place_order(small_po, [(small_po.items.first(), 3)], plan="full", now=now)
+    _proof(order, order.first_payment_idr, now=now + HOUR)
+    assert order_fresh(order).payment_awaiting_since is not None
+    assert order_expire_overdue(now=order.payment_deadline + HOUR) == 0
