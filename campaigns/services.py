@@ -2,6 +2,7 @@ import datetime
 import re
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -194,7 +195,7 @@ def campaign_copy_as_draft(
     yet, and the seller publishes it when ready (CampaignError for a window that ends before it opens)."""
     if closes_at <= opens_at:
         raise CampaignError(_("The new window must close after it opens."))
-    shift = closes_at.date() - campaign.closes_at.date()
+    shift = timezone.localdate(closes_at) - timezone.localdate(campaign.closes_at)  # days as the shop counts them
     copy = Campaign(
         **{
             field.attname: getattr(campaign, field.attname)

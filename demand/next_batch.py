@@ -5,9 +5,12 @@ new batch opens (by the opening job, demand.services.interests_notify_opened).""
 import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from campaigns.exceptions import CampaignError
 from campaigns.models import Campaign
 from campaigns.services import campaign_copy_as_draft
+from orders.locks import rows_lock
 from orders.models import Order
 
 from .models import Interest, InterestLine, NextBatch
@@ -45,6 +48,14 @@ def campaign_next_batch_open(
     unmet demand over as "remind me when it opens": one entry per number, with the variants wanted
     (the larger quantity where a number asked twice), their e-mail and language. The seller checks the
     draft, sets the quotas (the campaign's page suggests them) and publishes it."""
+    # Once per PO: a second "next batch" of the same one would carry and tell the same buyers again.
+    campaign = rows_lock(campaign_ids=[campaign.pk]).campaign
+    made = NextBatch.objects.filter(previous=campaign).select_related("campaign").first()
+    if made:
+        raise CampaignError(
+            _("%(title)s already has its next batch, %(next)s: open the batch after it from that one.")
+            % {"title": campaign.title, "next": made.campaign.title}
+        )
     copy = campaign_copy_as_draft(campaign=campaign, title=title, opens_at=opens_at, closes_at=closes_at)
     items_by_variant = dict(copy.items.values_list("variant_id", "pk"))
     carried: dict[str, dict] = {}

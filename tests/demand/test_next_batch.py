@@ -151,3 +151,38 @@ def test_the_demand_page_of_the_next_batch_shows_the_unmet_want_as_the_suggested
     assert "The next batch of PO Kaos Ombak Batch 2: 3 buyers carried over" in html
     assert f'<tr data-interest-item="{new_small.pk}">' in html
     assert "<td data-suggested>6</td>" in html
+
+
+def test_a_po_has_one_next_batch_a_second_is_refused_and_tells_nobody_twice(last_batch):
+    from campaigns.exceptions import CampaignError  # noqa: PLC0415 - only this test needs it
+
+    campaign, *_ = last_batch
+    link = _next(campaign)
+    with pytest.raises(CampaignError, match="already has its next batch"):
+        _next(campaign, days=21)
+    assert NextBatch.objects.filter(previous=campaign).count() == 1
+    assert Interest.objects.filter(carried_from=campaign).count() == 3
+    assert _next(link.campaign).campaign.title == "PO Kaos Ombak Batch 4"  # the batch after, from the next one
+
+
+def test_the_dates_move_by_whole_days_of_the_shops_calendar():
+    import zoneinfo  # noqa: PLC0415 - only this test
+
+    from campaigns.services import campaign_copy_as_draft  # noqa: PLC0415 - only this test
+
+    jakarta = zoneinfo.ZoneInfo("Asia/Jakarta")
+    campaign = campaign_with_products(
+        products=1,
+        options={"Ukuran": ["S"]},
+        opens_at=datetime.datetime(2030, 1, 1, 10, tzinfo=jakarta),
+        closes_at=datetime.datetime(2030, 1, 10, 2, tzinfo=jakarta),  # 2 in the night in Jakarta: the 9th in UTC
+        estimated_ship_date=datetime.date(2030, 1, 20),
+    )
+    campaign = Campaign.objects.get(pk=campaign.pk)  # as the database gives it back: in UTC
+    copy = campaign_copy_as_draft(
+        campaign=campaign,
+        title="",
+        opens_at=datetime.datetime(2030, 2, 1, 10, tzinfo=jakarta),
+        closes_at=datetime.datetime(2030, 2, 10, 2, tzinfo=jakarta),
+    )
+    assert copy.estimated_ship_date == datetime.date(2030, 2, 20)  # 31 days later, as the window
