@@ -12,7 +12,7 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Min
 from django.utils.translation import gettext as _
 
@@ -85,6 +85,16 @@ def waitlist_join(
             return _entry_save(campaign, phone, email, wanted, client_key, now, language)
 
 
+def _client_lock(*, campaign_id: int, client_key: str) -> None:
+    """Hold this client's joins to this PO one at a time until COMMIT, so its cap counts every entry. Not the
+    campaign's row: checkouts would wait for it in a rush. On PostgreSQL a transaction-scoped advisory lock;
+    SQLite runs one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [campaign_id, client_key])
+
+
 def _entry_save(campaign, phone, email, wanted, client_key, now, language) -> tuple[Interest, bool]:
     entry = (
         Interest.objects.select_for_update().filter(campaign=campaign, kind=Interest.Kind.WAITLIST, phone=phone).first()
@@ -92,8 +102,10 @@ def _entry_save(campaign, phone, email, wanted, client_key, now, language) -> tu
     created = entry is None
     if created:
         cap = settings.INTEREST_PER_CLIENT
-        if cap and client_key and Interest.objects.filter(campaign=campaign, client_key=client_key).count() >= cap:
-            raise InterestCapReached(cap=cap)
+        if cap and client_key:
+            _client_lock(campaign_id=campaign.pk, client_key=client_key)
+            if Interest.objects.filter(campaign=campaign, client_key=client_key).count() >= cap:
+                raise InterestCapReached(cap=cap)
         entry = Interest.objects.create(
             campaign=campaign,
             kind=Interest.Kind.WAITLIST,

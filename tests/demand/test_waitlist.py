@@ -228,3 +228,24 @@ def test_the_stop_link_stops_every_later_message_to_that_number_in_the_po(sold_o
     _expire(first)
     assert waitlists_notify_released(now=first.payment_deadline + datetime.timedelta(minutes=5)) == 1
     assert _told(campaign) == [other.pk]  # the stopped number is passed over
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's; SQLite runs one writer")
+def test_one_client_joining_many_numbers_at_once_stops_at_its_cap(settings):
+    settings.INTEREST_PER_CLIENT = 3
+    now = timezone.now()
+    campaign = campaign_with_products(
+        products=1,
+        options={"Ukuran": ["S"]},
+        opens_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=5),
+    )
+    (small,) = campaign.items.all()
+    CampaignItem.objects.filter(pk=small.pk).update(quota=1)
+    place_order(campaign, [(small, 1)], plan="full")
+    calls = [lambda n=n: join(campaign, f"08121111{n:04d}", {small.pk: 1}, client="satu-klien") for n in range(8)]
+    outcomes = at_once(*calls)
+    assert sum(outcome.error is None for outcome in outcomes) == 3
+    assert all(isinstance(o.error, InterestCapReached) for o in outcomes if o.error is not None), outcomes
+    assert Interest.objects.filter(campaign=campaign, client_key="satu-klien").count() == 3
