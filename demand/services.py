@@ -77,16 +77,15 @@ def interest_register(
         wanted = _wanted_clean(campaign, wanted)
         interest = Interest.objects.filter(campaign=campaign, kind=Interest.Kind.OPENING, phone=phone).first()
         if interest is None:
-            _cap_check(campaign=campaign, client_key=client_key)
-            interest = Interest.objects.create(
+            interest_cap_check(campaign=campaign, client_key=client_key)
+            interest = interest_create(
                 campaign=campaign,
                 kind=Interest.Kind.OPENING,
                 phone=phone,
                 email=email,
                 language=language,
                 client_key=client_key,
-                created_at=now,
-                updated_at=now,
+                now=now,
             )
             created = True
         else:
@@ -97,15 +96,36 @@ def interest_register(
             interest.save(update_fields=["email", "language", "updated_at", "stopped_at"])
             created = False
         if wanted:
-            InterestLine.objects.filter(interest=interest).delete()
-            InterestLine.objects.bulk_create(
-                InterestLine(interest=interest, campaign_item_id=item_id, quantity=quantity)
-                for item_id, quantity in sorted(wanted.items())
-            )
+            interest_lines_replace(interest=interest, wanted=wanted)
     return interest, created
 
 
-def _cap_check(*, campaign: Campaign, client_key: str) -> None:
+def interest_create(*, campaign: Campaign, kind: str, phone: str, email: str, language: str, client_key: str, now):
+    """A new entry on one of the PO's lists (asked before opening, the waitlist), at the end of its queue."""
+    return Interest.objects.create(
+        campaign=campaign,
+        kind=kind,
+        phone=phone,
+        email=email,
+        language=language,
+        client_key=client_key,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def interest_lines_replace(*, interest: Interest, wanted: dict[int, int]) -> None:
+    """The variants this entry wants, {campaign item id: quantity}, in place of those it had."""
+    InterestLine.objects.filter(interest=interest).delete()
+    InterestLine.objects.bulk_create(
+        InterestLine(interest=interest, campaign_item_id=item_id, quantity=quantity)
+        for item_id, quantity in sorted(wanted.items())
+    )
+
+
+def interest_cap_check(*, campaign: Campaign, client_key: str) -> None:
+    """InterestCapReached when this client already put INTEREST_PER_CLIENT numbers on the PO's lists. The caller
+    holds what keeps two of its requests from counting at once (the campaign's lock, or the client's)."""
     cap = settings.INTEREST_PER_CLIENT
     if not client_key or not cap:
         return

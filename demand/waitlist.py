@@ -11,7 +11,6 @@ wants the variant joins again, at the end of the queue.
 import datetime
 from collections import defaultdict
 
-from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Min
 from django.utils.translation import gettext as _
@@ -24,9 +23,9 @@ from orders.locks import rows_lock
 from orders.models import Order, OrderEvent, OrderLine
 from orders.outbox import message_build, messages_queue_bulk
 
-from .exceptions import InterestCapReached, InterestInvalid, WaitlistNotTaken
+from .exceptions import InterestInvalid, WaitlistNotTaken
 from .models import Interest, InterestLine, Release
-from .services import UNITS_BACK, interest_message_key
+from .services import UNITS_BACK, interest_cap_check, interest_create, interest_lines_replace, interest_message_key
 
 # Releases handled in one transaction by the job: each batch commits (and is sent) on its own.
 RELEASE_BATCH = 200
@@ -101,20 +100,17 @@ def _entry_save(campaign, phone, email, wanted, client_key, now, language) -> tu
     )
     created = entry is None
     if created:
-        cap = settings.INTEREST_PER_CLIENT
-        if cap and client_key:
+        if client_key:
             _client_lock(campaign_id=campaign.pk, client_key=client_key)
-            if Interest.objects.filter(campaign=campaign, client_key=client_key).count() >= cap:
-                raise InterestCapReached(cap=cap)
-        entry = Interest.objects.create(
+        interest_cap_check(campaign=campaign, client_key=client_key)
+        entry = interest_create(
             campaign=campaign,
             kind=Interest.Kind.WAITLIST,
             phone=phone,
             email=email,
             language=language,
             client_key=client_key,
-            created_at=now,
-            updated_at=now,
+            now=now,
         )
     else:
         if entry.notified_at or entry.stopped_at:
@@ -124,11 +120,7 @@ def _entry_save(campaign, phone, email, wanted, client_key, now, language) -> tu
         entry.updated_at = now
         entry.notified_at = entry.stopped_at = None
         entry.save(update_fields=["email", "language", "created_at", "updated_at", "notified_at", "stopped_at"])
-        InterestLine.objects.filter(interest=entry).delete()
-    InterestLine.objects.bulk_create(
-        InterestLine(interest=entry, campaign_item_id=item_id, quantity=quantity)
-        for item_id, quantity in sorted(wanted.items())
-    )
+    interest_lines_replace(interest=entry, wanted=wanted)
     return entry, created
 
 
