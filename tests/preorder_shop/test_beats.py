@@ -1,5 +1,7 @@
-"""Two beats and a real worker on the configured broker: every tick sends the cek-ombak jobs twice, and each
-buyer still gets exactly one message, when the PO opens and when a unit comes back."""
+"""The schedule as it runs in production, with nothing called by hand: two beats (as when one runs on each
+server) and a real worker, on the configured broker. Every tick sends each job twice, and still a closed PO
+gets its tally once, and each buyer of cek ombak gets exactly one message, when a PO opens and when a unit
+comes back. One test, so that the suite waits for beat's minute once."""
 
 import datetime
 import os
@@ -16,13 +18,27 @@ from demand.models import Interest
 from demand.services import interest_register
 from demand.tasks import interests_notify_opened_task, waitlists_notify_released_task
 from demand.waitlist import waitlist_join
+from fulfilment.models import ProductionTally
 from orders.models import Message, Order
 from orders.services import order_expire_overdue
+from payments.services import payment_confirm, payment_submit
 from tests.factories import campaign_with_products, place_order
 from tests.helpers import live_worker, tasks_run, wait_until
+from tests.payments.conftest import png_upload
 
 pytestmark = [pytest.mark.live_worker, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _read(read):
+    """A read while the worker writes: SQLite's in-memory test database, shared with the worker's thread,
+    refuses it ("database table is locked") rather than keeping it waiting. Look again in a moment."""
+    try:
+        return read()
+    except OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        return None
 
 
 def _beat(schedule: Path) -> subprocess.Popen:
@@ -33,17 +49,31 @@ def _beat(schedule: Path) -> subprocess.Popen:
     )
 
 
-def _count(queryset) -> int:
-    try:
-        return queryset.count()
-    except OperationalError as error:  # SQLite's shared in-memory database while the worker writes
-        if "locked" not in str(error):
-            raise
-        return -1
+def _closed_po_with_a_paid_order(now):
+    campaign = campaign_with_products(
+        products=1,
+        options={"Ukuran": ["S", "M"]},
+        opens_at=now - datetime.timedelta(days=3),
+        closes_at=now + datetime.timedelta(seconds=30),
+    )
+    CampaignItem.objects.filter(campaign=campaign).update(price_idr=90_000)
+    small, medium = campaign.items.order_by("position")
+    order = place_order(campaign, [(small, 2), (medium, 1)], plan="full")
+    payment = payment_submit(
+        order=order,
+        amount_idr=order.first_transfer_idr,
+        paid_on=timezone.localdate(),
+        from_bank="BCA",
+        from_account_name="Siti",
+        proof_file=png_upload(),
+        now=now,
+    )
+    payment_confirm(payment_id=payment.pk, now=now)
+    Campaign.objects.filter(pk=campaign.pk).update(closes_at=timezone.now() - datetime.timedelta(seconds=1))
+    return campaign, small, medium
 
 
-def test_two_beats_and_a_worker_tell_each_buyer_once(tmp_path):
-    now = timezone.now()
+def _opened_po_with_interest(now):
     coming = campaign_with_products(
         products=1, options={"Ukuran": ["S"]}, opens_at=now + datetime.timedelta(days=1), title="PO Dibuka"
     )
@@ -52,7 +82,10 @@ def test_two_beats_and_a_worker_tell_each_buyer_once(tmp_path):
             campaign=coming, phone=f"08123000{number:04d}", email="", wanted={}, client_key=f"k{number}", now=now
         )
     Campaign.objects.filter(pk=coming.pk).update(opens_at=now - datetime.timedelta(seconds=1))
+    return coming
 
+
+def _sold_out_po_with_a_waitlist_and_a_unit_back(now):
     sold_out = campaign_with_products(
         products=1,
         options={"Ukuran": ["S"]},
@@ -77,31 +110,48 @@ def test_two_beats_and_a_worker_tell_each_buyer_once(tmp_path):
     expired_at = timezone.now()  # the first order's deadline passes: its unit comes back
     Order.objects.filter(pk=orders[0].pk).update(payment_deadline=expired_at - datetime.timedelta(seconds=1))
     order_expire_overdue(now=expired_at)
+    return sold_out, waiting
 
+
+def test_two_beats_and_a_worker_run_the_schedule_once_per_tick_in_effect(tmp_path, settings):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    now = timezone.now()
+    closed, small, medium = _closed_po_with_a_paid_order(now)
+    coming = _opened_po_with_interest(now)
+    sold_out, waiting = _sold_out_po_with_a_waitlist_and_a_unit_back(now)
     opened = Message.objects.filter(kind="po_opened", params__campaign_id=coming.pk)
     back = Message.objects.filter(kind="units_back", params__campaign_id=sold_out.pk)
+
     beats = [_beat(tmp_path / "beat-a"), _beat(tmp_path / "beat-b")]
     try:
         with tasks_run() as runs, live_worker():
 
-            def ticked_twice_each() -> bool:
+            def all_done() -> bool:
                 names = [run.name for run in runs]
                 return (
                     names.count(interests_notify_opened_task.name) >= 2
                     and names.count(waitlists_notify_released_task.name) >= 2
-                    and _count(opened) == 12
+                    and _read(lambda: opened.count()) == 12
+                    and bool(_read(lambda: ProductionTally.objects.filter(campaign=closed).exists()))
                 )
 
-            wait_until(ticked_twice_each, timeout=150, interval=0.5, message="both beats sent the cek-ombak jobs")
+            # Beat sends every job at the start of each minute; the tally may take a second tick.
+            wait_until(all_done, timeout=150, interval=0.5, message="both beats' jobs ran")
     finally:
         for beat in beats:
             beat.terminate()
         for beat in beats:
             beat.wait(timeout=20)
 
+    closed.refresh_from_db()
+    assert closed.stage == Campaign.Stage.IN_PRODUCTION
+    tally = ProductionTally.objects.get(campaign=closed)
+    assert (tally.units, tally.orders) == (3, 1)
+    assert dict(tally.lines.values_list("sku", "units")) == {small.variant.sku: 2, medium.variant.sku: 1}
+
     assert opened.count() == 12 and opened.values("to_phone").distinct().count() == 12
     assert not Interest.objects.filter(campaign=coming, notified_at__isnull=True).exists()
+    runs_of = [run for run in runs if run.name == interests_notify_opened_task.name]
+    assert sum(run.retval for run in runs_of) == 12  # the second run of a tick found nobody left to tell
     # One unit came back: the first to join is told, once, whichever run took the release.
     assert list(back.values_list("params__interest_id", flat=True)) == [waiting[0].pk]
-    runs_of = [run for run in runs if run.name == interests_notify_opened_task.name]
-    assert sum(run.retval for run in runs_of) == 12  # the second run of the tick found nobody left to tell
