@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -343,7 +343,7 @@ class MessageAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # First the messages that reach their buyer only on WhatsApp and wait for the seller, then the newest.
-        waiting = Q(status=Message.Status.NO_EMAIL, whatsapp_sent_at__isnull=True) & ~Q(to_phone="")
+        waiting = Message.WHATSAPP_ONLY_WAITING
         # As ModelAdmin.get_queryset does, but annotated before its ordering uses the annotation.
         queryset = self.model._default_manager.get_queryset().annotate(
             whatsapp_only_waiting=ExpressionWrapper(waiting, output_field=BooleanField())

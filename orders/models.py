@@ -293,6 +293,8 @@ class Message(models.Model):
 
     # Messages whose e-mail has not gone yet: the backlog.
     WAITING_STATUSES = (Status.PENDING, Status.SENDING)
+    # Messages that reach their buyer only when the seller sends them on WhatsApp (no e-mail), not sent yet.
+    WHATSAPP_ONLY_WAITING = Q(status=Status.NO_EMAIL, whatsapp_sent_at__isnull=True) & ~Q(to_phone="")
 
     class Audience(models.TextChoices):
         BUYER = "buyer", _("Buyer")
@@ -343,7 +345,7 @@ class Message(models.Model):
             # The messages that reach their buyer only on WhatsApp (no e-mail) and wait for the seller.
             models.Index(
                 fields=["created_at"],
-                condition=Q(status="no_email", whatsapp_sent_at__isnull=True),
+                condition=Q(status="no_email", whatsapp_sent_at__isnull=True),  # WHATSAPP_ONLY_WAITING's core
                 name="message_whatsapp_only_waiting",
             ),
         ]

@@ -162,4 +162,4 @@ def order_list_for_admin(queryset: QuerySet[Order]) -> QuerySet[Order]:
 def messages_whatsapp_only_waiting() -> QuerySet[Message]:
     """The messages whose buyer gave no e-mail, not yet sent on WhatsApp by the seller: the only way they
     reach their buyer is the seller's WhatsApp, so the admin shows them first and counts them in its header."""
-    return Message.objects.filter(status=Message.Status.NO_EMAIL, whatsapp_sent_at__isnull=True).exclude(to_phone="")
+    return Message.objects.filter(Message.WHATSAPP_ONLY_WAITING)
