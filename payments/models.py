@@ -1,36 +1,18 @@
-import os
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import BankAccount, Order
+from preorder_shop.storage import private_storage
 
 
-class PrivateFileSystemStorage(FileSystemStorage):
-    """Transfer proofs live outside MEDIA_ROOT and have no public URL:
-    only the proof view, which checks who asks, reads them."""
-
-    @property
-    def base_location(self):
-        return settings.PRIVATE_MEDIA_ROOT
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    def url(self, name):
-        raise ValueError("Transfer proofs have no public URL.")
-
-
-_PRIVATE_STORAGE = PrivateFileSystemStorage()
-
-
-def private_proof_storage() -> PrivateFileSystemStorage:
-    return _PRIVATE_STORAGE
+def private_proof_storage():
+    """Transfer proofs (and imports waiting for confirmation) go to the private storage: no public URL, read
+    only by the views that check who asks (preorder_shop.storage)."""
+    return private_storage
 
 
 def proof_upload_to(instance, filename: str) -> str:

@@ -7,11 +7,14 @@ every protection `manage.py check --deploy` asks for.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from preorder_shop.storage_settings import object_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -194,16 +197,56 @@ MIDTRANS_IS_PRODUCTION = env.bool("MIDTRANS_IS_PRODUCTION", default=False)
 # Balance reminders go this many days before the due date, and the day before.
 BALANCE_REMINDER_DAYS = env.int("BALANCE_REMINDER_DAYS", default=3)
 
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
-    },
+# Files. By default pictures go to MEDIA_ROOT and private files (transfer proofs, imports waiting for their
+# confirmation) to PRIVATE_MEDIA_ROOT, on this server's disk. With AWS_STORAGE_BUCKET_NAME set, both go to
+# that S3-compatible bucket (django-storages, which reads the AWS_* settings below), so that every app server
+# sees what any of them stored: pictures under "media/", private files under "private/" (or in
+# AWS_PRIVATE_STORAGE_BUCKET_NAME), read only through the shop's own views.
+_STATIC_STORAGE = {
+    "BACKEND": (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    )
 }
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL", default=None)  # none: Amazon S3 itself
+    AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID", default=None)
+    AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY", default=None)
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
+    AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", default=None)  # "path" or "virtual"
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
+    # Pictures through signed links that last this long (cached pages hold them far shorter), unless the
+    # bucket serves them publicly (AWS_QUERYSTRING_AUTH=false), perhaps under a CDN's domain.
+    AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=True)
+    AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=6 * 60 * 60)
+    AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN", default=None)
+    AWS_S3_FILE_OVERWRITE = False  # two uploads of "foto.jpg" are two files, as on the disk
+    AWS_PRIVATE_STORAGE_BUCKET_NAME = env("AWS_PRIVATE_STORAGE_BUCKET_NAME", default=AWS_STORAGE_BUCKET_NAME)
+    if (
+        not AWS_QUERYSTRING_AUTH or AWS_S3_CUSTOM_DOMAIN
+    ) and AWS_PRIVATE_STORAGE_BUCKET_NAME == AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured(
+            "Pictures served publicly (AWS_QUERYSTRING_AUTH=false or AWS_S3_CUSTOM_DOMAIN) need the transfer "
+            "proofs in a private bucket of their own: set AWS_PRIVATE_STORAGE_BUCKET_NAME."
+        )
+    STORAGES = {**object_storages(private_bucket=AWS_PRIVATE_STORAGE_BUCKET_NAME), "staticfiles": _STATIC_STORAGE}
+    if AWS_S3_CUSTOM_DOMAIN:
+        _PICTURE_ORIGINS = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
+    elif AWS_S3_ENDPOINT_URL:
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        _host = f"{AWS_STORAGE_BUCKET_NAME}.{_endpoint.netloc}" if AWS_S3_ADDRESSING_STYLE == "virtual" else ""
+        _PICTURE_ORIGINS = [f"{_endpoint.scheme}://{_host or _endpoint.netloc}"]
+    else:
+        _PICTURE_ORIGINS = ["https://*.amazonaws.com"]
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += _PICTURE_ORIGINS
+else:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "private": {"BACKEND": "preorder_shop.storage.PrivateFileSystemStorage"},
+        "staticfiles": _STATIC_STORAGE,
+    }
 
 # The cache is shared by every web process (Redis) so throttles count across them.
 REDIS_URL = env("REDIS_URL", default="")
@@ -320,6 +363,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # many tasks.
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# With Redis, beat runs on every server and one ticks: the one holding a lock in Redis (preorder_shop/beat.py,
+# celery-redbeat). It ticks at least every 5 s; another takes over within the lock's timeout of the last tick.
+CELERY_BEAT_MAX_LOOP_INTERVAL = 5
+if REDIS_URL:
+    CELERY_BEAT_SCHEDULER = "preorder_shop.beat.Scheduler"
+    CELERY_REDBEAT_REDIS_URL = REDIS_URL
+    CELERY_REDBEAT_REDIS_OPTIONS = _REDIS_TIMEOUTS
+    CELERY_REDBEAT_KEY_PREFIX = "prapesan-beat:"
+    CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_TIMEOUT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "fulfilment-close-due": {
         "task": "fulfilment.tasks.campaign_close_due_task",

@@ -1,0 +1,64 @@
+"""Beat on every server, one of them ticking: celery-redbeat keeps the schedule and a lock in Redis.
+
+Every beat process runs this scheduler. The one holding the lock in Redis sends the due jobs and extends the
+lock at every tick (every CELERY_BEAT_MAX_LOOP_INTERVAL seconds at most); the others look for the lock as
+often and take it once it lapses, CELERY_REDBEAT_LOCK_TIMEOUT seconds after its holder's last tick when that
+server died. When each job last ran is kept in Redis too, so the beat that takes over sends what fell due
+while nobody ticked, once, and nothing twice.
+
+Two differences from redbeat's own scheduler, both so that a beat outlives Redis trouble instead of exiting:
+- the lock is looked for at every tick without blocking, not once at start-up in a wait that Redis going
+  away breaks (after which redbeat's scheduler fails at its next tick);
+- a Redis that does not answer, or came back empty (it keeps nothing on disk), costs a tick: the beat waits
+  and tries again, takes the lock again, and stores the schedule again from the code (CELERY_BEAT_SCHEDULE)
+  when it is gone.
+The schedule itself stays in the code; redbeat removes entries the code no longer has.
+"""
+
+import logging
+
+from celery.signals import beat_init
+from redbeat import schedulers as redbeat
+from redis.exceptions import LockNotOwnedError, RedisError
+
+logger = logging.getLogger(__name__)
+
+# The lock is taken in tick(), without blocking.
+beat_init.disconnect(redbeat.acquire_distributed_beat_lock)
+
+
+class Scheduler(redbeat.RedBeatScheduler):
+    def tick(self, min=min, **kwargs):
+        try:
+            if not self._lock_held():
+                return self.max_interval
+            if not redbeat.get_redis(self.app).exists(self.app.redbeat_conf.statics_key):
+                logger.warning("beat: the schedule is not in Redis (it restarted empty?): storing it again")
+                self.setup_schedule()
+            remaining = []
+            for entry in self.schedule.values():
+                next_time_to_run = self.maybe_due(entry, **self._maybe_due_kwargs)
+                if next_time_to_run:
+                    remaining.append(next_time_to_run)
+        except RedisError as error:
+            logger.warning("beat: Redis does not answer (%s): trying again in %s s", error, self.max_interval)
+            return self.max_interval
+        return min([*remaining, self.max_interval])
+
+    def _lock_held(self) -> bool:
+        """True when this beat holds the lock, taken now or extended for another lock_timeout seconds."""
+        if self.lock is not None:
+            try:
+                self.lock.extend(int(self.lock_timeout))
+                return True
+            except LockNotOwnedError:
+                logger.warning("beat: lost the lock (Redis restarted, or this beat stalled past it)")
+                self.lock = None
+        client = redbeat.get_redis(self.app)
+        lock = client.lock(self.lock_key, timeout=self.lock_timeout, sleep=self.max_interval)
+        lock.lua_extend = client.register_script(redbeat.LUA_EXTEND_TO_SCRIPT)
+        if not lock.acquire(blocking=False):
+            return False
+        logger.info("beat: Acquired lock")
+        self.lock = lock
+        return True

@@ -1,0 +1,53 @@
+"""Where the shop's files live: local folders by default, an S3-compatible bucket when one is named.
+
+Two storages, both in settings.STORAGES, so every app server reads what any of them wrote once they share a
+bucket:
+- "default": product and campaign pictures and their renditions, which every visitor sees (MEDIA_ROOT, or
+  the bucket's "media/" prefix);
+- "private": transfer proofs and the files a bank statement or shipping import keeps between its preview and
+  its confirmation. They hold personal data and have no URL: only the shop's own views read them, for the
+  buyer's link and for staff (PRIVATE_MEDIA_ROOT, or the bucket's "private/" prefix, or a bucket of its own).
+"""
+
+import os
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
+
+
+class NoUrlMixin:
+    """A storage whose files are never linked to: a URL to a proof would skip the checks of the proof view."""
+
+    def url(self, name, *args, **kwargs):
+        raise ValueError("Private files have no URL; the shop's own views serve them.")
+
+
+class PrivateFileSystemStorage(NoUrlMixin, FileSystemStorage):
+    """PRIVATE_MEDIA_ROOT, read when used (tests move it), never under MEDIA_ROOT."""
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+
+class _PrivateStorage(LazyObject):
+    """STORAGES["private"], looked up when first used and again after the setting changes."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+private_storage = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _private_storage_reset(*, setting, **kwargs) -> None:
+    if setting == "STORAGES":
+        private_storage._wrapped = empty
