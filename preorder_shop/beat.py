@@ -28,11 +28,24 @@ beat_init.disconnect(redbeat.acquire_distributed_beat_lock)
 
 
 class Scheduler(redbeat.RedBeatScheduler):
+    _schedule_stored = False
+
+    def setup_schedule(self):
+        """The code's schedule into Redis (at start-up, and again when Redis lost it); later if Redis is down."""
+        try:
+            super().setup_schedule()
+        except RedisError as error:
+            logger.warning("beat: Redis does not answer (%s): the schedule is stored once it does", error)
+            return
+        self._schedule_stored = True
+
     def tick(self, min=min, **kwargs):
         try:
             if not self._lock_held():
                 return self.max_interval
-            if not redbeat.get_redis(self.app).exists(self.app.redbeat_conf.statics_key):
+            if not self._schedule_stored:
+                self.setup_schedule()
+            elif not redbeat.get_redis(self.app).exists(self.app.redbeat_conf.statics_key):
                 logger.warning("beat: the schedule is not in Redis (it restarted empty?): storing it again")
                 self.setup_schedule()
             remaining = []

@@ -2,11 +2,18 @@
 tasks it ran, and randomness that draws the same each run."""
 
 import contextlib
+import datetime
+import os
 import random
+import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from celery.contrib.testing.worker import start_worker
@@ -14,6 +21,8 @@ from celery.signals import task_postrun
 from django.db import connection
 
 from preorder_shop.celery import app
+
+ROOT = Path(__file__).resolve().parent.parent
 
 T = TypeVar("T")
 
@@ -97,3 +106,47 @@ def at_once(*calls: Callable[[], object], timeout: float = 60.0) -> list[Outcome
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a call is still waiting (for a lock?)"
     return outcomes
+
+
+def beat_start(*, log: Path, schedule: Path, env: dict | None = None) -> subprocess.Popen:
+    """`celery beat` as a server runs it, in a process group of its own, logging at INFO (in UTC) to `log`:
+    "beat: Acquired lock" when it takes the lock (on Redis), "Sending due task <entry>" for each job sent."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "preorder_shop", "beat", "--loglevel", "INFO", "-s", str(schedule)],
+            cwd=ROOT,
+            env={**os.environ, "TZ": "UTC", **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def beat_stop(beat: subprocess.Popen, *, kill: bool = False) -> None:
+    """SIGTERM (a beat shutting down releases its lock), or SIGKILL (a server lost); waits for the group."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(beat.pid, signal.SIGKILL if kill else signal.SIGTERM)
+    beat.wait(timeout=20)
+
+
+def beat_sends(log: Path) -> list[tuple[datetime.datetime, str]]:
+    """(when, entry) of each job a beat's log says it sent."""
+    found = BEAT_SENT.findall(log.read_text(errors="replace")) if log.exists() else []
+    return [(datetime.datetime.strptime(when, "%Y-%m-%d %H:%M:%S,%f"), entry) for when, entry in found]
+
+
+BEAT_SENT = re.compile(
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+): INFO/MainProcess\] Scheduler: Sending due task (\S+)", re.M
+)
+
+
+def beat_redis_clear() -> None:
+    """Forget the beats' lock and schedule in Redis (a beat killed by an earlier test leaves its lock to lapse)."""
+    from django.conf import settings  # noqa: PLC0415 - read when called: tests change it
+    from redis import Redis  # noqa: PLC0415 - only the tests on Redis need the client
+
+    if settings.REDIS_URL:
+        client = Redis.from_url(settings.REDIS_URL)
+        keys = list(client.scan_iter(f"{settings.CELERY_REDBEAT_KEY_PREFIX}*"))
+        if keys:
+            client.delete(*keys)

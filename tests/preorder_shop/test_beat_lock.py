@@ -1,0 +1,119 @@
+"""Beat on every server, one ticking (preorder_shop/beat.py, celery-redbeat): the lock in Redis, the takeover
+when the ticking beat's server is lost, and a beat that outlives Redis going away or coming back empty."""
+
+import re
+import socket
+import time
+
+import pytest
+from django.conf import settings
+from redis import Redis
+
+from tests.helpers import beat_redis_clear, beat_start, beat_stop, wait_until
+
+needs_redis = pytest.mark.skipif(not settings.REDIS_URL, reason="the beat's lock is in the shop's Redis (REDIS_URL)")
+
+LOCK_SECONDS = 10  # the shortest BEAT_LOCK_TIMEOUT_SECONDS the settings take (two of beat's longest ticks)
+LOOP_SECONDS = settings.CELERY_BEAT_MAX_LOOP_INTERVAL
+ACQUIRED = "beat: Acquired lock"
+
+
+@pytest.fixture
+def redis_client():
+    beat_redis_clear()
+    yield Redis.from_url(settings.REDIS_URL, decode_responses=True)
+    beat_redis_clear()
+
+
+def _lock_key() -> str:
+    return f"{settings.CELERY_REDBEAT_KEY_PREFIX}:lock"
+
+
+def _said(log, text: str) -> int:
+    return log.read_text(errors="replace").count(text) if log.exists() else 0
+
+
+@needs_redis
+def test_one_beat_holds_the_lock_and_another_takes_over_within_its_timeout_when_it_dies(tmp_path, redis_client):
+    logs = [tmp_path / "beat-a.log", tmp_path / "beat-b.log"]
+    env = {"BEAT_LOCK_TIMEOUT_SECONDS": str(LOCK_SECONDS)}
+    beats = [beat_start(log=log, schedule=tmp_path / f"s{n}", env=env) for n, log in enumerate(logs)]
+    try:
+        wait_until(lambda: any(_said(log, ACQUIRED) for log in logs), timeout=30, message="a beat took the lock")
+        time.sleep(LOOP_SECONDS + 1)  # the other beat has looked for the lock at least once since
+        holders = [n for n, log in enumerate(logs) if _said(log, ACQUIRED)]
+        assert len(holders) == 1, "two beats hold the lock at once"
+        holder, other = holders[0], 1 - holders[0]
+        assert redis_client.ttl(_lock_key()) > LOCK_SECONDS - LOOP_SECONDS - 1, "the holder keeps extending it"
+
+        beat_stop(beats[holder], kill=True)  # its server is lost: no release, the lock has to lapse
+        killed_at = time.monotonic()
+        wait_until(
+            lambda: _said(logs[other], ACQUIRED),
+            timeout=LOCK_SECONDS + LOOP_SECONDS + 5,
+            interval=0.1,
+            message="the other beat took over",
+        )
+        taken_after = time.monotonic() - killed_at
+        assert taken_after <= LOCK_SECONDS + LOOP_SECONDS + 1, f"took over after {taken_after:.1f} s"
+        assert beats[other].poll() is None
+    finally:
+        for beat in beats:
+            if beat.poll() is None:
+                beat_stop(beat)
+    assert "Traceback" not in logs[other].read_text()
+
+
+@needs_redis
+def test_a_beat_stopped_by_its_supervisor_hands_the_lock_over_at_the_next_look(tmp_path, redis_client):
+    logs = [tmp_path / "beat-a.log", tmp_path / "beat-b.log"]
+    beats = [beat_start(log=log, schedule=tmp_path / f"s{n}") for n, log in enumerate(logs)]
+    try:
+        wait_until(lambda: any(_said(log, ACQUIRED) for log in logs), timeout=30, message="a beat took the lock")
+        holder = next(n for n, log in enumerate(logs) if _said(log, ACQUIRED))
+        beat_stop(beats[holder])  # SIGTERM: it releases the lock on its way out
+        stopped_at = time.monotonic()
+        wait_until(lambda: _said(logs[1 - holder], ACQUIRED), timeout=LOOP_SECONDS + 5, message="taken over")
+        # Not the lock's 30 s: the next time the other beat looks.
+        assert time.monotonic() - stopped_at <= LOOP_SECONDS + 2
+    finally:
+        for beat in beats:
+            if beat.poll() is None:
+                beat_stop(beat)
+
+
+@needs_redis
+def test_a_beat_outlives_redis_coming_back_empty_and_stores_the_schedule_again(tmp_path, redis_client):
+    log = tmp_path / "beat.log"
+    beat = beat_start(log=log, schedule=tmp_path / "s")
+    statics = f"{settings.CELERY_REDBEAT_KEY_PREFIX}:statics"
+    try:
+        wait_until(lambda: _said(log, ACQUIRED), timeout=30, message="the beat took the lock")
+        entries = redis_client.zcard(f"{settings.CELERY_REDBEAT_KEY_PREFIX}:schedule")
+        assert entries >= len(settings.CELERY_BEAT_SCHEDULE)
+        beat_redis_clear()  # as Redis restarted without its data (it keeps nothing on disk)
+        wait_until(lambda: redis_client.exists(statics), timeout=LOOP_SECONDS + 5, message="the schedule is back")
+        wait_until(lambda: redis_client.exists(_lock_key()), timeout=LOOP_SECONDS + 5, message="the lock is back")
+        assert redis_client.zcard(f"{settings.CELERY_REDBEAT_KEY_PREFIX}:schedule") == entries
+        assert beat.poll() is None
+        assert _said(log, "lost the lock") == 1
+    finally:
+        beat_stop(beat)
+
+
+def test_a_beat_waits_for_a_redis_that_does_not_answer_instead_of_exiting(tmp_path):
+    """Any shop on Redis: this beat is given an address where no Redis answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here once the probe is closed
+    log = tmp_path / "beat.log"
+    beat = beat_start(log=log, schedule=tmp_path / "s", env={"REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+    try:
+        wait_until(
+            lambda: len(re.findall("Redis does not answer", log.read_text(errors="replace"))) >= 3,
+            timeout=30,
+            message="the beat said three times (over one of its waits) that Redis does not answer",
+        )
+        assert beat.poll() is None, "the beat exited"
+    finally:
+        beat_stop(beat)
