@@ -46,8 +46,12 @@ def _proof_response(payment: Payment):
     if not payment.proof:
         raise Http404
     extension = "pdf" if payment.proof_content_type == "application/pdf" else payment.proof.name.rsplit(".", 1)[-1]
+    try:
+        stored = payment.proof.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None  # gone from the storage (a restore from before it): not a server error
     response = FileResponse(
-        payment.proof.open("rb"),
+        stored,
         content_type=payment.proof_content_type,
         as_attachment=False,
         filename=f"bukti-{payment.order.number}-{payment.pk}.{extension}",

@@ -1,7 +1,15 @@
+import logging
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.template.response import TemplateResponse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers
+
+from .storage import storage_trouble
+
+logger = logging.getLogger(__name__)
 
 
 class ShopLocaleMiddleware(LocaleMiddleware):
@@ -38,3 +46,24 @@ class RequestSizeLimitMiddleware:
         if length > settings.REQUEST_MAX_BYTES:
             return HttpResponse("Request too large", status=413)
         return self.get_response(request)
+
+
+class StorageTroubleMiddleware:
+    """A bucket that does not answer, or a full disk, while a view stores or reads a file: a page that says so
+    (503), not a server error. The view raised before its transaction committed, so nothing was recorded; the
+    error is still logged for the operator."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not storage_trouble(exception):
+            return None
+        logger.error("Storage unavailable during %s %s", request.method, request.path, exc_info=exception)
+        response = TemplateResponse(request, "storage_unavailable.html", status=503)
+        response["Retry-After"] = "60"
+        add_never_cache_headers(response)
+        return response

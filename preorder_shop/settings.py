@@ -14,7 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from preorder_shop.storage_settings import object_storages
+from preorder_shop.storage_settings import object_storage_client_config, object_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "preorder_shop.middleware.StorageTroubleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lock-out answer.
@@ -217,6 +218,7 @@ if AWS_STORAGE_BUCKET_NAME:
     AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", default=None)
     AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", default=None)  # "path" or "virtual"
     AWS_S3_SIGNATURE_VERSION = "s3v4"
+    AWS_S3_CLIENT_CONFIG = object_storage_client_config(addressing_style=AWS_S3_ADDRESSING_STYLE)
     # Pictures through signed links that last this long (cached pages hold them far shorter), unless the
     # bucket serves them publicly (AWS_QUERYSTRING_AUTH=false), perhaps under a CDN's domain.
     AWS_QUERYSTRING_AUTH = env.bool("AWS_QUERYSTRING_AUTH", default=True)
@@ -235,9 +237,12 @@ if AWS_STORAGE_BUCKET_NAME:
     if AWS_S3_CUSTOM_DOMAIN:
         _PICTURE_ORIGINS = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
     elif AWS_S3_ENDPOINT_URL:
+        # The endpoint itself (path style, and always for an IP address) and the bucket's own host name.
         _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
-        _host = f"{AWS_STORAGE_BUCKET_NAME}.{_endpoint.netloc}" if AWS_S3_ADDRESSING_STYLE == "virtual" else ""
-        _PICTURE_ORIGINS = [f"{_endpoint.scheme}://{_host or _endpoint.netloc}"]
+        _PICTURE_ORIGINS = [
+            f"{_endpoint.scheme}://{_endpoint.netloc}",
+            f"{_endpoint.scheme}://{AWS_STORAGE_BUCKET_NAME}.{_endpoint.netloc}",
+        ]
     else:
         _PICTURE_ORIGINS = ["https://*.amazonaws.com"]
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += _PICTURE_ORIGINS

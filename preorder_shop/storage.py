@@ -9,6 +9,7 @@ bucket:
   buyer's link and for staff (PRIVATE_MEDIA_ROOT, or the bucket's "private/" prefix, or a bucket of its own).
 """
 
+import errno
 import os
 
 from django.conf import settings
@@ -16,6 +17,19 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
+
+
+class StorageUnavailable(OSError):
+    """The bucket did not answer, or refused the shop's key: like a full disk, nothing could be stored or read."""
+
+
+# A disk that cannot take a file: full, over quota, read-only.
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+def storage_trouble(error: BaseException) -> bool:
+    """True for an error of the storage itself (not of the file asked for): a bucket or a disk that cannot."""
+    return isinstance(error, StorageUnavailable) or (isinstance(error, OSError) and error.errno in STORAGE_ERRNOS)
 
 
 class NoUrlMixin:

@@ -1,14 +1,15 @@
-"""settings.STORAGES for the files on an S3-compatible bucket (preorder_shop/storage.py says what goes where).
+"""settings.STORAGES for the files on an S3-compatible bucket (preorder_shop/storage.py says what goes where),
+and the client's configuration.
 
-A function of its own, without imports, so that the settings and the tests that point the shop at a local
-S3-compatible server build the same storages."""
+Functions of their own, so that the settings and the tests that point the shop at a local S3-compatible
+server build the same storages; boto3 is imported only when a bucket is used."""
 
 
 def object_storages(*, private_bucket: str) -> dict:
     """Pictures under "media/" in AWS_STORAGE_BUCKET_NAME; private files under "private/" in `private_bucket`
     (the same bucket, or one of its own), stored private and never given a URL."""
     return {
-        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"location": "media"}},
+        "default": {"BACKEND": "preorder_shop.storage_s3.PictureS3Storage", "OPTIONS": {"location": "media"}},
         "private": {
             "BACKEND": "preorder_shop.storage_s3.PrivateS3Storage",
             "OPTIONS": {
@@ -20,3 +21,17 @@ def object_storages(*, private_bucket: str) -> dict:
             },
         },
     }
+
+
+def object_storage_client_config(*, addressing_style: str | None):
+    """boto3's client configuration: signature v4, and a bucket that hangs holds a request seconds, not
+    minutes (boto3 waits 60 s per try by default)."""
+    from botocore.config import Config  # noqa: PLC0415 - only a shop with a bucket loads boto3
+
+    return Config(
+        s3={"addressing_style": addressing_style},
+        signature_version="s3v4",
+        connect_timeout=5,
+        read_timeout=30,
+        retries={"mode": "standard", "max_attempts": 3},
+    )

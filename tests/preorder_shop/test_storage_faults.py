@@ -1,0 +1,143 @@
+"""The shop's files when their storage fails, and pictures' signed links that browsers can keep.
+
+A bucket that does not answer (or a full disk) while a buyer sends a proof or the seller imports a file: a
+page or message that says so, nothing recorded, and the next try works. A picture's signed link is the same
+for hours, on every server, and still opens."""
+
+import errno
+import socket
+import urllib.error
+import urllib.request
+from unittest import mock
+
+import pytest
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.models import CampaignItem
+from payments.models import BankStatementImport, Payment
+from tests.factories import campaign_with_products, place_order
+from tests.payments.conftest import png_upload
+
+pytestmark = pytest.mark.django_db
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@pytest.fixture
+def bucket_gone(bucket, settings):
+    """The shop's bucket settings, with the endpoint moved to a port where nothing answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    storages = settings.STORAGES
+    settings.AWS_S3_ENDPOINT_URL = f"http://127.0.0.1:{port}"
+    settings.STORAGES = {**storages}  # made again, with the dead endpoint
+    return bucket
+
+
+@pytest.fixture
+def on_sale():
+    campaign = campaign_with_products(products=1, options={"Ukuran": ["S"]})
+    CampaignItem.objects.filter(campaign=campaign).update(price_idr=150_000)
+    return campaign
+
+
+def _proof_posted(client: Client, order):
+    return client.post(
+        reverse("fulfilment:payment_submit", args=[order.token]),
+        {
+            "amount_idr": str(order.first_transfer_idr),
+            "paid_on": timezone.localdate().isoformat(),
+            "from_bank": "BCA",
+            "from_account_name": "Siti Rahmawati",
+            "proof": png_upload(),
+        },
+        follow=True,
+    )
+
+
+def test_a_proof_sent_while_the_bucket_does_not_answer_is_refused_plainly_and_the_next_try_works(
+    bucket_gone, settings, on_sale, s3_server
+):
+    order = place_order(on_sale, [(on_sale.items.first(), 1)])
+    buyer = Client()
+    buyer.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    refused = _proof_posted(buyer, order)
+    assert refused.status_code == 200
+    assert "We could not save your transfer proof, so nothing was recorded" in refused.content.decode()
+    assert not Payment.objects.filter(order=order).exists()
+    assert bucket_gone.keys() == []
+
+    settings.AWS_S3_ENDPOINT_URL = s3_server.endpoint  # the bucket answers again
+    settings.STORAGES = {**settings.STORAGES}
+    _proof_posted(buyer, order)
+    payment = Payment.objects.get(order=order)
+    assert bucket_gone.keys() == [f"private/{payment.proof.name}"]
+
+
+def test_the_seller_gets_a_page_that_says_so_when_an_import_cannot_be_kept(bucket_gone, seller_client, settings):
+    from orders.models import BankAccount  # noqa: PLC0415 - the one test that needs an account
+
+    account = BankAccount.objects.create(bank_name="BCA", account_number="0202405914", account_holder="Toko")
+    seller_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = seller_client.post(
+        reverse("admin:payments_bankstatementimport_import"),
+        {"step": "upload", "bank_account": account.pk, "layout": "bca", "file": SimpleUploadedFile("m.csv", b"x")},
+    )
+    assert response.status_code == 503
+    assert "Files cannot be saved right now" in response.content.decode()
+    assert "nothing was recorded" in response.content.decode()
+    assert response["Retry-After"] == "60" and "no-store" in response["Cache-Control"]
+    assert not BankStatementImport.objects.exists()
+
+
+def test_a_full_disk_under_the_shipping_import_gets_the_same_page(seller_client, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    seller_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    full = OSError(errno.ENOSPC, "No space left on device")
+    with mock.patch.object(FileSystemStorage, "_save", side_effect=full):
+        response = seller_client.post(
+            reverse("admin:orders_order_import"),
+            {
+                "resource": "0",
+                "format": "0",
+                "import_file": SimpleUploadedFile("kirim.csv", b"order,courier,resi\nPO-1,JNE,123\n"),
+            },
+        )
+    assert response.status_code == 503
+    assert "Files cannot be saved right now" in response.content.decode()
+    assert list((tmp_path / "private").rglob("*.upload")) == []
+
+
+def test_a_proof_missing_from_the_bucket_is_not_found_not_a_storage_fault(bucket, seller_client, on_sale):
+    order = place_order(on_sale, [(on_sale.items.first(), 1)])
+    _proof_posted(Client(), order)
+    payment = Payment.objects.get(order=order)
+    bucket.server.remove(bucket.name, f"private/{payment.proof.name}")  # say, a bucket restored from before it
+    assert seller_client.get(reverse("payments:proof_staff", args=[payment.pk])).status_code == 404
+
+
+def test_a_pictures_signed_link_is_the_same_for_hours_on_every_server_and_opens(bucket, settings):
+    name = default_storage.save("products/kebaya.jpg", SimpleUploadedFile("kebaya.jpg", b"\xff\xd8picture"))
+    expire = default_storage.querystring_expire
+    window = expire // 2
+    start = 1_800_000_000 // window * window
+    with mock.patch("preorder_shop.storage_s3.time.time", return_value=start + 60):
+        first = default_storage.url(name)
+    settings.STORAGES = {**settings.STORAGES}  # another server: a storage of its own, signing with the same key
+    with mock.patch("preorder_shop.storage_s3.time.time", return_value=start + window - 60):
+        later = default_storage.url(name)
+    with mock.patch("preorder_shop.storage_s3.time.time", return_value=start + window + 60):
+        next_window = default_storage.url(name)
+    assert first == later
+    assert next_window != first
+
+    current = default_storage.url(name)  # signed at the start of this window, hours ago perhaps: still open
+    with DIRECT.open(current, timeout=10) as response:
+        assert response.status == 200 and response.read() == b"\xff\xd8picture"
+    assert f"X-Amz-Expires={expire}&" in current
+    with pytest.raises(urllib.error.HTTPError):  # the signature covers the expiry: a longer one is refused
+        DIRECT.open(current.replace(f"X-Amz-Expires={expire}&", f"X-Amz-Expires={expire * 2}&"), timeout=10)
