@@ -11,6 +11,8 @@ import posixpath
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from preorder_shop.storage import storage_trouble
+
 logger = logging.getLogger(__name__)
 RENDITION_WIDTHS = (320, 640, 1024)
 
@@ -28,7 +30,9 @@ def image_renditions_make(field_file) -> list[int]:
         with Image.open(field_file) as original:
             picture = ImageOps.exif_transpose(original)
             picture = picture.convert("RGB")
-    except (UnidentifiedImageError, OSError, ValueError):
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        if storage_trouble(error):
+            raise  # the storage failed, not the picture: the upload is refused as a whole
         logger.warning("No renditions for %s: not a readable picture.", field_file.name)
         return []
     finally:

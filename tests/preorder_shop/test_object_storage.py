@@ -156,9 +156,9 @@ def _management(prefix: str, total: int = 0) -> dict:
     }
 
 
-def _product_from_the_admin(seller_client) -> Product:
-    """The seller adds a product with one photo and one size, its variant made at once."""
-    data = {
+def product_admin_form() -> dict:
+    """The admin's form for a new product with one photo and one size, its variant made at once."""
+    return {
         "name": "Kebaya Kutubaru",
         "slug": "kebaya-kutubaru",
         "category": "",
@@ -177,6 +177,10 @@ def _product_from_the_admin(seller_client) -> Product:
         "option_types-0-position": "0",
         **_management("variants"),
     }
+
+
+def _product_from_the_admin(seller_client) -> Product:
+    data = product_admin_form()
     response = seller_client.post(reverse("admin:catalog_product_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     return Product.objects.get(slug="kebaya-kutubaru")

@@ -18,9 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import CampaignItem
+from catalog.models import Product, ProductImage
 from payments.models import BankStatementImport, Payment
 from tests.factories import campaign_with_products, place_order
 from tests.payments.conftest import png_upload
+from tests.preorder_shop.test_object_storage import product_admin_form
 
 pytestmark = pytest.mark.django_db
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -92,6 +94,13 @@ def test_the_seller_gets_a_page_that_says_so_when_an_import_cannot_be_kept(bucke
     assert "nothing was recorded" in response.content.decode()
     assert response["Retry-After"] == "60" and "no-store" in response["Cache-Control"]
     assert not BankStatementImport.objects.exists()
+
+
+def test_a_product_photo_uploaded_while_the_bucket_does_not_answer_saves_no_product(bucket_gone, seller_client):
+    response = seller_client.post(reverse("admin:catalog_product_add"), product_admin_form())
+    assert response.status_code == 503
+    assert not Product.objects.exists() and not ProductImage.objects.exists()
+    assert bucket_gone.keys() == []
 
 
 def test_a_full_disk_under_the_shipping_import_gets_the_same_page(seller_client, settings, tmp_path):
