@@ -11,6 +11,8 @@ Each script puts the repository's root on sys.path and imports `bench.harness.<m
 - pages: the shop's pages as a buyer sees them (the checkout form, the order page).
 - load: the aiohttp client. flash_buyers, flash_checks, flash_report: the flash PO's run.
 - drill_buyers, smtp_sink, drill_report: the drill's buyers, its SMTP sink, its report.
+- servers_s3, servers_seed, servers_flows, servers_traffic, servers_logs, servers_report: the servers drill's
+  bucket, shop, flows across servers, buyers, log reading and report.
 """
 
 from pathlib import Path
