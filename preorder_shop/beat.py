@@ -11,7 +11,7 @@ Two differences from redbeat's own scheduler, both so that a beat outlives Redis
   away breaks (after which redbeat's scheduler fails at its next tick);
 - a Redis that does not answer, or came back empty (it keeps nothing on disk), costs a tick: the beat waits
   and tries again, takes the lock again, and stores the schedule again from the code (CELERY_BEAT_SCHEDULE)
-  when it is gone.
+  when it is gone, as it stood at its last look, so that what fell due meanwhile runs once.
 The schedule itself stays in the code; redbeat removes entries the code no longer has.
 """
 
@@ -29,6 +29,15 @@ beat_init.disconnect(redbeat.acquire_distributed_beat_lock)
 
 class Scheduler(redbeat.RedBeatScheduler):
     _schedule_stored = False
+    _schedule_seen_at = None  # this beat's last tick that found the schedule in Redis
+
+    def __init__(self, app, *args, **kwargs):
+        # celery-redbeat asks for its settings by its own names ("redbeat_redis_options"); the app holds them
+        # under those the Django settings' CELERY_ namespace gave them. Without this its Redis connection
+        # would go without REDIS_TIMEOUT_SECONDS, and a hung Redis would hang beat.
+        named = {key: app.conf[key] for key in list(app.conf.keys()) if key.startswith("CELERY_REDBEAT_")}
+        app.conf.update({key.removeprefix("CELERY_").lower(): value for key, value in named.items()})
+        super().__init__(app, *args, **kwargs)
 
     def setup_schedule(self):
         """The code's schedule into Redis (at start-up, and again when Redis lost it); later if Redis is down."""
@@ -46,8 +55,8 @@ class Scheduler(redbeat.RedBeatScheduler):
             if not self._schedule_stored:
                 self.setup_schedule()
             elif not redbeat.get_redis(self.app).exists(self.app.redbeat_conf.statics_key):
-                logger.warning("beat: the schedule is not in Redis (it restarted empty?): storing it again")
-                self.setup_schedule()
+                self._schedule_restore()
+            self._schedule_seen_at = self.app.now()
             remaining = []
             for entry in self.schedule.values():
                 next_time_to_run = self.maybe_due(entry, **self._maybe_due_kwargs)
@@ -57,6 +66,18 @@ class Scheduler(redbeat.RedBeatScheduler):
             logger.warning("beat: Redis does not answer (%s): trying again in %s s", error, self.max_interval)
             return self.max_interval
         return min([*remaining, self.max_interval])
+
+    def _schedule_restore(self) -> None:
+        """Redis came back without the schedule: store it again as it stood at this beat's last look, so that
+        each job that fell due since runs once now (and none that ran before runs again)."""
+        seen = self._schedule_seen_at
+        logger.warning("beat: the schedule is not in Redis (it restarted empty?): storing it again, as at %s", seen)
+        self.setup_schedule()
+        if seen is None:
+            return
+        for name in self.app.redbeat_conf.schedule:
+            key = self.Entry.generate_key(self.app, name)
+            self.Entry.from_key(key, app=self.app).reschedule(last_run_at=seen)
 
     def _lock_held(self) -> bool:
         """True when this beat holds the lock, taken now or extended for another lock_timeout seconds."""

@@ -1,9 +1,11 @@
 """Beat on every server, one ticking (preorder_shop/beat.py, celery-redbeat): the lock in Redis, the takeover
 when the ticking beat's server is lost, and a beat that outlives Redis going away or coming back empty."""
 
+import datetime
 import re
 import socket
 import time
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -117,3 +119,51 @@ def test_a_beat_waits_for_a_redis_that_does_not_answer_instead_of_exiting(tmp_pa
         assert beat.poll() is None, "the beat exited"
     finally:
         beat_stop(beat)
+
+
+@needs_redis
+def test_jobs_that_fell_due_while_redis_was_empty_run_once_when_the_schedule_is_stored_again(redis_client):
+    """In this process, on a clock of the test's: a tick sends the minute's jobs, Redis loses everything,
+    and the tick two minutes later sends each every-minute job once (what fell due meanwhile), no more."""
+    from celery.app.task import Task  # noqa: PLC0415 - the send is what this test watches
+    from celery.schedules import crontab  # noqa: PLC0415
+    from redbeat import schedulers as redbeat  # noqa: PLC0415
+
+    from preorder_shop.beat import Scheduler  # noqa: PLC0415 - only a shop on Redis uses it
+    from preorder_shop.celery import app  # noqa: PLC0415
+
+    every_minute = {
+        name
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        if isinstance(entry["schedule"], crontab) and entry["schedule"]._orig_minute == "*"
+    }
+    clock = [datetime.datetime(2026, 12, 4, 3, 0, 30, tzinfo=datetime.UTC)]
+    sent = []
+    with (
+        mock.patch.object(app, "now", lambda: clock[0]),
+        mock.patch.object(Task, "apply_async", autospec=True, side_effect=lambda task, *a, **k: sent.append(task.name)),
+        mock.patch.object(app, "send_task", side_effect=lambda name, *a, **k: sent.append(name)),  # not imported here
+    ):
+        scheduler = Scheduler(app=app)
+        connection = redbeat.get_redis(app).connection_pool.connection_kwargs
+        assert connection["socket_timeout"] == settings.REDIS_TIMEOUT_SECONDS, "a hung Redis would hang beat"
+        try:
+
+            def tick_at(moment) -> list[str]:
+                clock[0] = moment
+                sent.clear()
+                scheduler.tick()
+                return sorted(sent)
+
+            assert tick_at(clock[0]) == []  # a new schedule runs from now on
+            minute = tick_at(datetime.datetime(2026, 12, 4, 3, 1, 2, tzinfo=datetime.UTC))
+            tasks = {settings.CELERY_BEAT_SCHEDULE[name]["task"] for name in every_minute}
+            assert set(minute) >= tasks and len(minute) == len(set(minute))
+
+            beat_redis_clear()  # Redis restarted empty at 03:01:30 and came back at 03:03:20
+            caught_up = tick_at(datetime.datetime(2026, 12, 4, 3, 3, 20, tzinfo=datetime.UTC))
+            assert set(caught_up) >= tasks, "the minutes that fell due meanwhile run"
+            assert len(caught_up) == len(set(caught_up)), "once each"
+            assert tick_at(datetime.datetime(2026, 12, 4, 3, 3, 25, tzinfo=datetime.UTC)) == []
+        finally:
+            scheduler.close()
