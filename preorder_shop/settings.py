@@ -7,14 +7,13 @@ every protection `manage.py check --deploy` asks for.
 """
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from preorder_shop.storage_settings import object_storage_client_config, object_storages
+from preorder_shop.storage_settings import object_storage_client_config, object_storages, picture_origins
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -234,18 +233,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "proofs in a private bucket of their own: set AWS_PRIVATE_STORAGE_BUCKET_NAME."
         )
     STORAGES = {**object_storages(private_bucket=AWS_PRIVATE_STORAGE_BUCKET_NAME), "staticfiles": _STATIC_STORAGE}
-    if AWS_S3_CUSTOM_DOMAIN:
-        _PICTURE_ORIGINS = [f"https://{AWS_S3_CUSTOM_DOMAIN}"]
-    elif AWS_S3_ENDPOINT_URL:
-        # The endpoint itself (path style, and always for an IP address) and the bucket's own host name.
-        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
-        _PICTURE_ORIGINS = [
-            f"{_endpoint.scheme}://{_endpoint.netloc}",
-            f"{_endpoint.scheme}://{AWS_STORAGE_BUCKET_NAME}.{_endpoint.netloc}",
-        ]
-    else:
-        _PICTURE_ORIGINS = ["https://*.amazonaws.com"]
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += _PICTURE_ORIGINS
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += picture_origins(
+        bucket=AWS_STORAGE_BUCKET_NAME, endpoint=AWS_S3_ENDPOINT_URL, custom_domain=AWS_S3_CUSTOM_DOMAIN
+    )
 else:
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

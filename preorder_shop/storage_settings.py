@@ -23,6 +23,18 @@ def object_storages(*, private_bucket: str) -> dict:
     }
 
 
+def picture_origins(*, bucket: str, endpoint: str | None, custom_domain: str | None) -> list[str]:
+    """Where pages load pictures from besides the shop itself, for the CSP's img-src: the CDN's domain, or the
+    endpoint (path style, and always for an IP address) and the bucket's own host name there, or Amazon S3."""
+    if custom_domain:
+        return [f"https://{custom_domain}"]
+    if endpoint:
+        scheme, _, netloc = endpoint.partition("://")
+        netloc = netloc.split("/", 1)[0]
+        return [f"{scheme}://{netloc}", f"{scheme}://{bucket}.{netloc}"]
+    return ["https://*.amazonaws.com"]
+
+
 def object_storage_client_config(*, addressing_style: str | None):
     """boto3's client configuration: signature v4, and a bucket that hangs holds a request seconds, not
     minutes (boto3 waits 60 s per try by default)."""

@@ -5,6 +5,7 @@ The server keeps its buckets as folders of a throw-away directory and checks eve
 (version 4), so an unsigned GET is refused as on a private bucket.
 """
 
+import copy
 import re
 import secrets
 import shutil
@@ -20,7 +21,7 @@ import boto3
 from botocore.config import Config
 from django.conf import settings
 
-from preorder_shop.storage_settings import object_storage_client_config, object_storages
+from preorder_shop.storage_settings import object_storage_client_config, object_storages, picture_origins
 
 from .helpers import wait_until
 
@@ -169,12 +170,19 @@ def shop_settings(server: S3Server, *, bucket: str, private_bucket: str | None =
         "AWS_S3_CLIENT_CONFIG": object_storage_client_config(addressing_style=None),
         "AWS_QUERYSTRING_AUTH": True,
         "AWS_S3_FILE_OVERWRITE": False,
+        "CONTENT_SECURITY_POLICY": _policy_with_pictures_from(server.endpoint, bucket),
         # Last, so that the storages made from it read the AWS_* values above.
         "STORAGES": {
             **object_storages(private_bucket=private_bucket),
             "staticfiles": settings.STORAGES["staticfiles"],
         },
     }
+
+
+def _policy_with_pictures_from(endpoint: str, bucket: str) -> dict:
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["img-src"] += picture_origins(bucket=bucket, endpoint=endpoint, custom_domain=None)
+    return policy
 
 
 def shop_environment(server: S3Server, *, bucket: str, **more: str) -> dict[str, str]:
