@@ -11,8 +11,13 @@ bucket:
 
 import errno
 import os
+import secrets
+import urllib.error
+import urllib.request
 
 from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -65,3 +70,40 @@ private_storage = _PrivateStorage()
 def _private_storage_reset(*, setting, **kwargs) -> None:
     if setting == "STORAGES":
         private_storage._wrapped = empty
+
+
+@register(Tags.security, deploy=True)
+def private_files_refused_without_the_key(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """With a bucket (`manage.py check --deploy`): the private storage takes a file, and the bucket refuses it
+    to anyone without the shop's key; a public bucket would hand out transfer proofs to whoever has a link."""
+    if not getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
+        return []
+    try:
+        name = private_storage.save(f"checks/{secrets.token_hex(8)}.txt", ContentFile(b"prapesan"))
+    except OSError as error:
+        return [Error(f"The private storage's bucket does not take a file: {error}", id="prapesan.E101")]
+    try:
+        url = private_storage.unsigned_connection.meta.client.generate_presigned_url(
+            "get_object", Params={"Bucket": private_storage.bucket_name, "Key": private_storage._normalize_name(name)}
+        )
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - the bucket's own https or http URL
+                readable = answer.status == 200
+        except urllib.error.HTTPError:
+            readable = False  # refused: as it must be
+        except OSError as error:
+            return [
+                Warning(f"Could not ask the bucket anonymously ({error}); check it is private.", id="prapesan.W101")
+            ]
+    finally:
+        private_storage.delete(name)
+    if readable:
+        return [
+            Error(
+                "The bucket gives private files (transfer proofs) to anyone with their address, without the "
+                "shop's key.",
+                hint="Make the bucket (or AWS_PRIVATE_STORAGE_BUCKET_NAME's) private: no public read.",
+                id="prapesan.E102",
+            )
+        ]
+    return []

@@ -112,9 +112,10 @@ def _answers(endpoint: str) -> bool:
         return False
 
 
-def s3_server_start(*, timeout: float = 20.0) -> S3Server:
+def s3_server_start(*, timeout: float = 20.0, public: bool = False) -> S3Server:
     """Start `rclone serve s3` on a free port of 127.0.0.1, over a new temporary directory, and return once
-    it answers. The caller stops it with .stop(), which removes the directory too."""
+    it answers. The caller stops it with .stop(), which removes the directory too. `public`: without keys,
+    it serves every object to anyone, as a bucket wrongly made public does."""
     binary = rclone_path()
     root = Path(tempfile.mkdtemp(prefix="shop-s3-"))
     (root / "buckets").mkdir()
@@ -128,8 +129,7 @@ def s3_server_start(*, timeout: float = 20.0) -> S3Server:
                 "s3",
                 "--config",
                 str(root / "rclone.conf"),
-                "--auth-key",
-                f"{ACCESS_KEY},{SECRET_KEY}",
+                *([] if public else ["--auth-key", f"{ACCESS_KEY},{SECRET_KEY}"]),
                 "--addr",
                 "127.0.0.1:0",  # the system picks a free port; the log says which
                 str(root / "buckets"),

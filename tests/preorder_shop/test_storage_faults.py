@@ -20,9 +20,11 @@ from django.utils import timezone
 from campaigns.models import CampaignItem
 from catalog.models import Product, ProductImage
 from payments.models import BankStatementImport, Payment
+from preorder_shop.storage import private_files_refused_without_the_key
 from tests.factories import campaign_with_products, place_order
 from tests.payments.conftest import png_upload
 from tests.preorder_shop.test_object_storage import product_admin_form
+from tests.s3_server import s3_server_start, shop_settings
 
 pytestmark = pytest.mark.django_db
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -150,3 +152,24 @@ def test_a_pictures_signed_link_is_the_same_for_hours_on_every_server_and_opens(
     assert f"X-Amz-Expires={expire}&" in current
     with pytest.raises(urllib.error.HTTPError):  # the signature covers the expiry: a longer one is refused
         DIRECT.open(current.replace(f"X-Amz-Expires={expire}&", f"X-Amz-Expires={expire * 2}&"), timeout=10)
+
+
+def test_the_deploy_check_passes_a_private_bucket_and_leaves_nothing_in_it(bucket):
+    assert private_files_refused_without_the_key() == []
+    assert bucket.keys() == []
+
+
+def test_the_deploy_check_refuses_a_bucket_that_gives_proofs_to_anyone(settings):
+    public = s3_server_start(public=True)
+    try:
+        name = public.bucket_create()
+        for setting, value in shop_settings(public, bucket=name).items():
+            setattr(settings, setting, value)
+        assert [message.id for message in private_files_refused_without_the_key()] == ["prapesan.E102"]
+        assert public.keys(name) == []
+    finally:
+        public.stop()
+
+
+def test_the_deploy_check_says_when_the_bucket_takes_no_file(bucket_gone):
+    assert [message.id for message in private_files_refused_without_the_key()] == ["prapesan.E101"]
