@@ -173,3 +173,23 @@ def test_the_deploy_check_refuses_a_bucket_that_gives_proofs_to_anyone(settings)
 
 def test_the_deploy_check_says_when_the_bucket_takes_no_file(bucket_gone):
     assert [message.id for message in private_files_refused_without_the_key()] == ["prapesan.E101"]
+
+
+def test_public_pictures_get_plain_links_and_proofs_stay_in_their_own_bucket(s3_server, settings, on_sale):
+    pictures, proofs = s3_server.bucket_create(), s3_server.bucket_create()
+    try:
+        for setting, value in shop_settings(s3_server, bucket=pictures, private_bucket=proofs).items():
+            setattr(settings, setting, value)
+        settings.AWS_QUERYSTRING_AUTH = False
+        settings.STORAGES = {**settings.STORAGES}  # made again, with public pictures
+        name = default_storage.save("products/kebaya.jpg", SimpleUploadedFile("kebaya.jpg", b"\xff\xd8picture"))
+        assert default_storage.url(name) == f"{s3_server.endpoint}/{pictures}/media/{name}"  # plain: a CDN keeps it
+
+        order = place_order(on_sale, [(on_sale.items.first(), 1)])
+        _proof_posted(Client(), order)
+        proof = Payment.objects.get(order=order).proof.name
+        assert s3_server.keys(proofs) == [f"private/{proof}"]
+        assert s3_server.keys(pictures) == [f"media/{name}"]
+    finally:
+        s3_server.bucket_remove(pictures)
+        s3_server.bucket_remove(proofs)
