@@ -46,16 +46,15 @@ def _proof_response(payment: Payment):
     if not payment.proof:
         raise Http404
     extension = "pdf" if payment.proof_content_type == "application/pdf" else payment.proof.name.rsplit(".", 1)[-1]
-    try:
-        stored = payment.proof.open("rb")
+    try:  # FileResponse reads the file's size: a bucket's file is fetched here, inside the try
+        response = FileResponse(
+            payment.proof.open("rb"),
+            content_type=payment.proof_content_type,
+            as_attachment=False,
+            filename=f"bukti-{payment.order.number}-{payment.pk}.{extension}",
+        )
     except FileNotFoundError:
         raise Http404 from None  # gone from the storage (a restore from before it): not a server error
-    response = FileResponse(
-        stored,
-        content_type=payment.proof_content_type,
-        as_attachment=False,
-        filename=f"bukti-{payment.order.number}-{payment.pk}.{extension}",
-    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"

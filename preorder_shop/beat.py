@@ -4,14 +4,16 @@ Every beat process runs this scheduler. The one holding the lock in Redis sends 
 lock at every tick (every CELERY_BEAT_MAX_LOOP_INTERVAL seconds at most); the others look for the lock as
 often and take it once it lapses, CELERY_REDBEAT_LOCK_TIMEOUT seconds after its holder's last tick when that
 server died. When each job last ran is kept in Redis too, so the beat that takes over sends what fell due
-while nobody ticked, once, and nothing twice.
+while nobody ticked, once. Before each send a beat checks that the lock is still its own, so a beat that
+stalled past the lock's timeout mid-tick sends nothing the other may have sent.
 
-Two differences from redbeat's own scheduler, both so that a beat outlives Redis trouble instead of exiting:
+Besides that check, two differences from redbeat's own scheduler, so that a beat outlives Redis trouble:
 - the lock is looked for at every tick without blocking, not once at start-up in a wait that Redis going
   away breaks (after which redbeat's scheduler fails at its next tick);
 - a Redis that does not answer, or came back empty (it keeps nothing on disk), costs a tick: the beat waits
   and tries again, takes the lock again, and stores the schedule again from the code (CELERY_BEAT_SCHEDULE)
-  when it is gone, as it stood at its last look, so that what fell due meanwhile runs once.
+  when it is gone (as it stood at its last tick, if it held the lock then, so that what fell due meanwhile
+  runs once).
 The schedule itself stays in the code; redbeat removes entries the code no longer has.
 """
 
@@ -67,9 +69,18 @@ class Scheduler(redbeat.RedBeatScheduler):
             return self.max_interval
         return min([*remaining, self.max_interval])
 
+    def apply_async(self, entry, producer=None, advance=True, **kwargs):
+        """Send a due job only while this beat still holds the lock: a beat that stalled mid-tick past the
+        lock's timeout (a paused machine) finds it taken and sends nothing another beat may have sent."""
+        if self.lock is None or not self.lock.owned():
+            logger.warning("beat: the lock is no longer this beat's: %s left to the beat that holds it", entry.name)
+            return None
+        return super().apply_async(entry, producer=producer, advance=advance, **kwargs)
+
     def _schedule_restore(self) -> None:
-        """Redis came back without the schedule: store it again as it stood at this beat's last look, so that
-        each job that fell due since runs once now (and none that ran before runs again)."""
+        """Redis came back without the schedule: store it again as it stood at this beat's last tick, so that
+        each job that fell due since runs once now (and none that ran before runs again). A beat that did not
+        hold the lock at its last tick knows nothing of what ran: the schedule starts afresh, as new."""
         seen = self._schedule_seen_at
         logger.warning("beat: the schedule is not in Redis (it restarted empty?): storing it again, as at %s", seen)
         self.setup_schedule()
@@ -92,6 +103,7 @@ class Scheduler(redbeat.RedBeatScheduler):
         lock = client.lock(self.lock_key, timeout=self.lock_timeout, sleep=self.max_interval)
         lock.lua_extend = client.register_script(redbeat.LUA_EXTEND_TO_SCRIPT)
         if not lock.acquire(blocking=False):
+            self._schedule_seen_at = None  # another beat ticks: what it runs is its own to remember
             return False
         logger.info("beat: Acquired lock")
         self.lock = lock

@@ -367,9 +367,9 @@ if REDIS_URL:
     CELERY_REDBEAT_REDIS_OPTIONS = _REDIS_TIMEOUTS
     CELERY_REDBEAT_KEY_PREFIX = "prapesan-beat:"
     CELERY_REDBEAT_LOCK_TIMEOUT = env.int("BEAT_LOCK_TIMEOUT_SECONDS", default=30)
-    if CELERY_REDBEAT_LOCK_TIMEOUT < 2 * CELERY_BEAT_MAX_LOOP_INTERVAL:
-        # The holder extends the lock once per tick: a shorter lock would lapse between two of its ticks.
-        raise ImproperlyConfigured(f"BEAT_LOCK_TIMEOUT_SECONDS must be {2 * CELERY_BEAT_MAX_LOOP_INTERVAL} or more.")
+    if CELERY_REDBEAT_LOCK_TIMEOUT < 3 * CELERY_BEAT_MAX_LOOP_INTERVAL:
+        # The holder extends the lock once per tick: a shorter lock could lapse between two of its ticks.
+        raise ImproperlyConfigured(f"BEAT_LOCK_TIMEOUT_SECONDS must be {3 * CELERY_BEAT_MAX_LOOP_INTERVAL} or more.")
 CELERY_BEAT_SCHEDULE = {
     "fulfilment-close-due": {
         "task": "fulfilment.tasks.campaign_close_due_task",

@@ -82,28 +82,31 @@ def private_files_refused_without_the_key(app_configs=None, **kwargs) -> list[Ch
         name = private_storage.save(f"checks/{secrets.token_hex(8)}.txt", ContentFile(b"prapesan"))
     except OSError as error:
         return [Error(f"The private storage's bucket does not take a file: {error}", id="prapesan.E101")]
+    messages = []
+    url = private_storage.unsigned_connection.meta.client.generate_presigned_url(
+        "get_object", Params={"Bucket": private_storage.bucket_name, "Key": private_storage._normalize_name(name)}
+    )
     try:
-        url = private_storage.unsigned_connection.meta.client.generate_presigned_url(
-            "get_object", Params={"Bucket": private_storage.bucket_name, "Key": private_storage._normalize_name(name)}
+        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - the bucket's own https or http URL
+            if answer.status == 200:
+                messages.append(
+                    Error(
+                        "The bucket gives private files (transfer proofs) to anyone with their address, without "
+                        "the shop's key.",
+                        hint="Make the bucket (or AWS_PRIVATE_STORAGE_BUCKET_NAME's) private: no public read.",
+                        id="prapesan.E102",
+                    )
+                )
+    except urllib.error.HTTPError:
+        pass  # refused: as it must be
+    except OSError as error:
+        messages.append(
+            Warning(f"Could not ask the bucket anonymously ({error}); check it is private.", id="prapesan.W101")
         )
-        try:
-            with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - the bucket's own https or http URL
-                readable = answer.status == 200
-        except urllib.error.HTTPError:
-            readable = False  # refused: as it must be
-        except OSError as error:
-            return [
-                Warning(f"Could not ask the bucket anonymously ({error}); check it is private.", id="prapesan.W101")
-            ]
-    finally:
+    try:
         private_storage.delete(name)
-    if readable:
-        return [
-            Error(
-                "The bucket gives private files (transfer proofs) to anyone with their address, without the "
-                "shop's key.",
-                hint="Make the bucket (or AWS_PRIVATE_STORAGE_BUCKET_NAME's) private: no public read.",
-                id="prapesan.E102",
-            )
-        ]
-    return []
+    except OSError as error:
+        messages.append(
+            Warning(f"The check's file {name} could not be deleted ({error}); delete it.", id="prapesan.W102")
+        )
+    return messages

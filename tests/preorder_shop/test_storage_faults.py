@@ -4,8 +4,10 @@ A bucket that does not answer (or a full disk) while a buyer sends a proof or th
 page or message that says so, nothing recorded, and the next try works. A picture's signed link is the same
 for hours, on every server, and still opens."""
 
+import datetime
 import errno
 import socket
+import threading
 import urllib.error
 import urllib.request
 from unittest import mock
@@ -20,7 +22,7 @@ from django.utils import timezone
 from campaigns.models import CampaignItem
 from catalog.models import Product, ProductImage
 from payments.models import BankStatementImport, Payment
-from preorder_shop.storage import private_files_refused_without_the_key
+from preorder_shop.storage import private_files_refused_without_the_key, private_storage
 from tests.factories import campaign_with_products, place_order
 from tests.payments.conftest import png_upload
 from tests.preorder_shop.test_object_storage import product_admin_form
@@ -102,7 +104,6 @@ def test_a_product_photo_uploaded_while_the_bucket_does_not_answer_saves_no_prod
     response = seller_client.post(reverse("admin:catalog_product_add"), product_admin_form())
     assert response.status_code == 503
     assert not Product.objects.exists() and not ProductImage.objects.exists()
-    assert bucket_gone.keys() == []
 
 
 def test_a_full_disk_under_the_shipping_import_gets_the_same_page(seller_client, settings, tmp_path):
@@ -193,3 +194,65 @@ def test_public_pictures_get_plain_links_and_proofs_stay_in_their_own_bucket(s3_
     finally:
         s3_server.bucket_remove(pictures)
         s3_server.bucket_remove(proofs)
+
+
+def test_a_file_read_after_it_was_opened_fails_as_a_disk_does(bucket, settings):
+    from preorder_shop.storage import StorageUnavailable  # noqa: PLC0415
+
+    name = private_storage.save("proofs/1/a.png", SimpleUploadedFile("a.png", b"png bytes"))
+    opened = private_storage.open(name)  # the bucket says it is there; the bytes come on the first read
+    bucket.server.remove(bucket.name, f"private/{name}")
+    with pytest.raises(FileNotFoundError):
+        opened.read()
+
+    leaving = s3_server_start()  # a server of its own, stopped between the open and the read
+    try:
+        for setting, value in shop_settings(leaving, bucket=leaving.bucket_create()).items():
+            setattr(settings, setting, value)
+        name = private_storage.save("proofs/1/b.png", SimpleUploadedFile("b.png", b"png bytes"))
+        opened = private_storage.open(name)
+    finally:
+        leaving.stop()
+    with pytest.raises(StorageUnavailable):
+        opened.read()
+    assert opened._file is None  # nothing half read stands for the file
+
+
+def test_a_bucket_that_is_not_there_is_the_storages_fault_not_a_missing_file(bucket, settings):
+    from preorder_shop.storage import storage_trouble  # noqa: PLC0415
+
+    settings.AWS_STORAGE_BUCKET_NAME = settings.AWS_PRIVATE_STORAGE_BUCKET_NAME = "no-such-bucket"
+    settings.STORAGES = {**settings.STORAGES, "private": {**settings.STORAGES["private"]}}
+    settings.STORAGES["private"]["OPTIONS"] = {**settings.STORAGES["private"]["OPTIONS"], "bucket_name": "no-such"}
+    with pytest.raises(OSError) as raised:
+        private_storage.save("proofs/1/a.png", SimpleUploadedFile("a.png", b"png bytes"))
+    assert storage_trouble(raised.value), raised.value
+
+
+def test_a_link_signed_for_a_picture_leaves_other_threads_signing_at_the_real_time(bucket):
+    import botocore.auth  # noqa: PLC0415
+
+    from preorder_shop.storage_s3 import _signed_as_at  # noqa: PLC0415
+
+    long_ago = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    seen_elsewhere = []
+    with _signed_as_at(long_ago):  # this thread is signing a picture's link as at its window's start
+        assert botocore.auth.get_current_datetime() == long_ago.replace(tzinfo=None)
+        other = threading.Thread(target=lambda: seen_elsewhere.append(botocore.auth.get_current_datetime()))
+        other.start()
+        other.join()
+        # A request another thread signs now (an upload's part, a proof opened) carries today's date.
+        url = []
+        uploader = threading.Thread(
+            target=lambda: url.append(
+                private_storage.connection.meta.client.generate_presigned_url(
+                    "get_object", Params={"Bucket": bucket.name, "Key": "private/x"}
+                )
+            )
+        )
+        uploader.start()
+        uploader.join()
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    assert abs((seen_elsewhere[0] - now).total_seconds()) < 60
+    assert f"X-Amz-Date={now:%Y%m%d}" in url[0]
+    assert botocore.auth.get_current_datetime() != long_ago.replace(tzinfo=None)
