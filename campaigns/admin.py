@@ -122,6 +122,7 @@ class CampaignForm(forms.ModelForm):
         widget=admin.widgets.FilteredSelectMultiple(_("products"), is_stacked=False),
         help_text=_("On save, each active variant of these products becomes an item at its catalog price."),
     )
+    auto_complete_days = Campaign._meta.get_field("auto_complete_days").formfield(required=False)  # empty: 7
 
     class Meta:
         model = Campaign
@@ -159,6 +160,7 @@ class CampaignForm(forms.ModelForm):
             "balance_due_date",
             "unpaid_expiry_hours",
             "quick_pay_minutes",
+            "auto_complete_days",
             "postage_mode",
             "postage_timing",
             "pickup_place",
@@ -169,6 +171,8 @@ class CampaignForm(forms.ModelForm):
         quota_total = cleaned.get("quota_total")
         if quota_total is not None and self.instance.pk and quota_total < self.instance.units_reserved:
             self.add_error("quota_total", units_reserved_error(self.instance.units_reserved))
+        if cleaned.get("auto_complete_days") is None:
+            cleaned["auto_complete_days"] = Campaign._meta.get_field("auto_complete_days").default
         return cleaned
 
 
@@ -245,6 +249,7 @@ class CampaignAdminBase(admin.ModelAdmin):
             },
         ),
         (_("Postage (ongkir)"), {"fields": ["postage_mode", "postage_timing", "pickup_place", "postage_rates_link"]}),
+        (_("After shipping"), {"fields": ["auto_complete_days"]}),
         (_("Items"), {"fields": ["add_products"]}),
     ]
 

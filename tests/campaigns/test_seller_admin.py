@@ -358,3 +358,21 @@ def test_save_and_publish_publishes_the_new_campaign(seller_client):
     )
     assert response.status_code == 302
     assert Campaign.objects.get(slug="po-batik-kawung-1").stage == Campaign.Stage.PUBLISHED
+
+
+def test_seller_sets_the_days_after_shipping_before_an_order_completes_or_leaves_the_default(seller_client):
+    product = product_with_grid({"Ukuran": ["M"]}, base_price_idr=325_000)
+    response = seller_client.post(
+        reverse("admin:campaigns_campaign_add"), _campaign_form(product, auto_complete_days="14")
+    )
+    assert response.status_code == 302
+    assert Campaign.objects.get(slug="po-batik-kawung-1").auto_complete_days == 14
+
+    form = seller_client.get(reverse("admin:campaigns_campaign_add")).content.decode()
+    assert 'name="auto_complete_days"' in form and 'value="7"' in form  # shown, with the default filled in
+    response = seller_client.post(
+        reverse("admin:campaigns_campaign_add"),
+        _campaign_form(product, slug="po-batik-kawung-2", auto_complete_days=""),
+    )
+    assert response.status_code == 302
+    assert Campaign.objects.get(slug="po-batik-kawung-2").auto_complete_days == 7
