@@ -20,6 +20,7 @@ from catalog.models import Product, Variant
 from catalog.page_cache import pages_changed
 
 from .exceptions import CampaignError
+from .forms import CampaignUpdateForm
 from .models import Campaign, CampaignItem, CampaignUpdate
 from .occasions import campaign_occasions, campaign_warnings
 from .postage import postage_rates_set
@@ -100,6 +101,7 @@ class CampaignItemInline(admin.TabularInline):
 
 class CampaignUpdateInline(admin.StackedInline):
     model = CampaignUpdate
+    form = CampaignUpdateForm
     extra = 0
     fields = ["message", "new_estimated_ship_date", "posted_at", "posted_by", "previous_estimated_ship_date"]
     readonly_fields = ["posted_at", "posted_by", "previous_estimated_ship_date"]

@@ -110,6 +110,12 @@ def campaign_mark_cancelled(*, campaign: Campaign, now: datetime.datetime) -> Ca
     return _stage_move(campaign=campaign, to_stage=Stage.CANCELLED, now=now)
 
 
+def campaign_ship_date_check(day: datetime.date | None, *, now: datetime.datetime) -> None:
+    """Raise CampaignError for a new ship date already past in the shop's calendar."""
+    if day and day < timezone.localdate(now):
+        raise CampaignError(_("The new ship date is in the past."))
+
+
 @transaction.atomic
 def campaign_update_post(
     *,
@@ -120,6 +126,7 @@ def campaign_update_post(
     now: datetime.datetime,
 ) -> CampaignUpdate:
     """Record an update for buyers; a new ship date replaces the campaign's estimate."""
+    campaign_ship_date_check(new_estimated_ship_date, now=now)
     campaign = Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
     update = CampaignUpdate.objects.create(
         campaign=campaign,

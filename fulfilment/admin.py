@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campaigns.admin import CampaignAdminBase
 from campaigns.exceptions import CampaignError
+from campaigns.forms import CampaignUpdateForm
 from campaigns.models import Campaign, CampaignItem, CampaignUpdate
 from catalog.models import shop_profile
 from catalog.money import format_rupiah
@@ -68,28 +69,6 @@ EXPORT_TYPES = {
     "csv-excel": "text/csv",  # semicolon-separated, for an Excel set to Indonesian
 }
 LISTS = ("production", "packing")
-
-
-class CampaignUpdateForm(forms.ModelForm):
-    class Meta:
-        model = CampaignUpdate
-        fields = ["message", "new_estimated_ship_date"]
-        widgets = {
-            "message": forms.Textarea(attrs={"rows": 5, "cols": 70}),
-            "new_estimated_ship_date": forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
-        }
-        help_texts = {
-            "new_estimated_ship_date": _(
-                "Only when the ship date moves. A later date is a delay: each buyer may keep the order or cancel it "
-                "with a full refund."
-            )
-        }
-
-    def clean_new_estimated_ship_date(self):
-        day = self.cleaned_data.get("new_estimated_ship_date")
-        if day and day < timezone.localdate():
-            raise forms.ValidationError(_("The new ship date is in the past."))
-        return day
 
 
 class CampaignProductionAdminMixin:

@@ -3,12 +3,15 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission, User
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.exceptions import CampaignError
 from campaigns.models import Campaign, CampaignItem
+from campaigns.services import campaign_update_post
 from catalog.models import Product
 from orders.models import Message
 from tests.factories import (
@@ -168,7 +171,7 @@ def test_the_change_page_lists_holidays_and_paydays_and_warns_about_lebaran(sell
     assert "errornote" in html  # the ship date falls in the Lebaran long holiday
 
 
-def _post_update(seller_client, campaign, *, message, new_date, items=()):
+def _post_update(seller_client, campaign, *, message, new_date, items=(), refused=None):
     """Post the campaign's change form as the seller would, with one new update for buyers."""
     change_url = reverse("admin:campaigns_campaign_change", args=[campaign.pk])
     form = seller_client.get(change_url).context["adminform"].form
@@ -197,7 +200,9 @@ def _post_update(seller_client, campaign, *, message, new_date, items=()):
             }
         )
     response = seller_client.post(change_url, data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert response.status_code == (302 if refused is None else 200), response.context["adminform"].form.errors
+    if refused is not None:
+        assert refused in response.content.decode()
     return response
 
 
@@ -376,3 +381,29 @@ def test_seller_sets_the_days_after_shipping_before_an_order_completes_or_leaves
     )
     assert response.status_code == 302
     assert Campaign.objects.get(slug="po-batik-kawung-2").auto_complete_days == 7
+
+
+def test_an_update_with_a_ship_date_already_past_is_refused_in_the_campaigns_own_form(seller_client):
+    campaign = CampaignFactory()
+    before = campaign.estimated_ship_date
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    seller_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    _post_update(seller_client, campaign, message="Salah tanggal.", new_date=yesterday, refused="is in the past")
+    campaign.refresh_from_db()
+    assert campaign.estimated_ship_date == before and not campaign.updates.exists()
+
+
+def test_the_update_service_refuses_a_ship_date_already_past_in_the_shops_calendar():
+    campaign = CampaignFactory()
+    now = timezone.now()
+    with pytest.raises(CampaignError, match="in the past"):
+        campaign_update_post(
+            campaign=campaign,
+            message="x",
+            new_estimated_ship_date=timezone.localdate(now) - datetime.timedelta(1),
+            now=now,
+        )
+    today = campaign_update_post(
+        campaign=campaign, message="x", new_estimated_ship_date=timezone.localdate(now), now=now
+    )
+    assert today.new_estimated_ship_date == timezone.localdate(now)
