@@ -6,12 +6,10 @@ import datetime
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaigns.demo import demo_seller_ensure
 from campaigns.models import CampaignItem
 from orders.models import BankAccount, Order
 from payments.models import BankStatementLine, Payment
@@ -19,9 +17,6 @@ from tests.factories import campaign_with_products, place_order
 from tests.payments.conftest import order_fresh, submit_transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "rahasia-penjual-123"
-DESKTOP = {"width": 1280, "height": 900}
 
 
 def rupiah(amount: int) -> str:
@@ -74,23 +69,6 @@ def shop(settings, tmp_path):
     return {"account": account, "a": order_a, "b": order_b, "c": order_c, "proof": proof}
 
 
-@pytest.fixture
-def seller(browser, live_server):
-    """The seller's desktop browser, logged in to the admin, which answers in English."""
-    demo_seller_ensure(password=PASSWORD)
-    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
-    context.add_cookies([{"name": django_settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill("penjual")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_visible()
-    yield page
-    context.close()
-
-
 def _table_with_column(page, header: str):
     """The table with this column heading (the admin's sidebar lists the apps in tables too)."""
     return page.get_by_role("table").filter(has=page.get_by_role("columnheader", name=header, exact=True))
@@ -103,8 +81,10 @@ def _run_action(page, row, action: str):
     page.get_by_role("button", name="Run the chosen action on the selected rows").click()
 
 
-def test_the_seller_imports_the_statement_confirms_a_suggestion_and_rejects_a_disproved_proof(seller, shop, tmp_path):
-    page, order_a, order_b, order_c = seller, shop["a"], shop["b"], shop["c"]
+def test_the_seller_imports_the_statement_confirms_a_suggestion_and_rejects_a_disproved_proof(
+    seller_desktop, shop, tmp_path
+):
+    page, order_a, order_b, order_c = seller_desktop, shop["a"], shop["b"], shop["c"]
     today = timezone.localdate()
     statement = tmp_path / "mutasi-bca.csv"
     statement.write_bytes(
